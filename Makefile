@@ -40,6 +40,7 @@ sanity: venv
 	tests/sanity.sh
 
 unit: venv
+	tests/harness/host-packages.sh
 	tests/unit.sh
 
 check: lint sanity unit
