@@ -169,16 +169,16 @@ def read_config(server):
 
 def test_cluster_info_reports_the_leader(patroni):
     result = run_module(patroni_cluster_info.main, {'url': patroni.url, 'include_member_status': True})
-    assert result['failed'] is False and result['changed'] is False
-    assert result['leader'] == 'n1'
-    assert result['timeline'] == 1
+    assert result['failed'] is False and result['changed'] is False, result
+    assert result['leader'] == 'n1', result
+    assert result['timeline'] == 1, result
     [member] = result['members']
-    assert member['role'] == 'leader' and member['state'] == 'running' and member['lag'] == 0
-    assert member['port'] == patroni.pg_port and member['host'] == '127.0.0.1'
-    assert result['healthy']['ok'] is True and result['healthy']['members_running'] == 1
-    assert result['config']['ttl'] == 30
-    assert result['member_status']['n1']['state'] == 'running'
-    assert result['url'] == patroni.url
+    assert member['role'] == 'leader' and member['state'] == 'running' and member['lag'] == 0, result
+    assert member['port'] == patroni.pg_port and member['host'] == '127.0.0.1', result
+    assert result['healthy']['ok'] is True and result['healthy']['members_running'] == 1, result
+    assert result['config']['ttl'] == 30, result
+    assert result['member_status']['n1']['state'] == 'running', result
+    assert result['url'] == patroni.url, result
 
 
 def test_cluster_info_check_mode_reads_too(patroni):
