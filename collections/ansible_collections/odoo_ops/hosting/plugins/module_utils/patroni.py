@@ -437,3 +437,239 @@ def wait_for_members(client, members, timeout, poll=1.0, sleep=time.sleep, clock
             except PatroniApiError:
                 states[member['name']] = None
     return states, waiting
+
+
+# --- planned switchover (patroni_switchover) ------------------------------------------------
+
+def _truthy(value):
+    return normalize_scalar(value) is True
+
+
+def parse_iso_time(text):
+    """An ISO 8601 time with a timezone (Z accepted) as an aware datetime; ValueError otherwise."""
+    import datetime  # pylint: disable=import-outside-toplevel
+    value = str(text or '').strip()
+    if value[-1:] in ('Z', 'z'):
+        value = value[:-1] + '+00:00'
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError('%r is not an ISO 8601 time such as 2026-05-01T02:30:00+00:00' % (text,)) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError('%r has no timezone; add one, such as +00:00 or Z' % (text,))
+    return parsed
+
+
+def parse_schedule(text, now=None):
+    """parse_iso_time() of a time that must be in the future (``now``, aware, is for tests)."""
+    import datetime  # pylint: disable=import-outside-toplevel
+    parsed = parse_iso_time(text)
+    if parsed <= (now or datetime.datetime.now(datetime.timezone.utc)):
+        raise ValueError('%r is in the past' % (text,))
+    return parsed
+
+
+def same_schedule(scheduled, wanted):
+    """Whether /cluster's scheduled_switchover dict matches ``wanted`` (dict of at, leader, candidate)."""
+    if not isinstance(scheduled, dict) or wanted is None:
+        return False
+    try:
+        at = parse_iso_time(scheduled.get('at'))
+    except ValueError:
+        return False
+    return at == wanted['at'] and scheduled.get('from') == wanted['leader'] and scheduled.get('to') == wanted['candidate']
+
+
+def takeover_limitations(member, synchronous_mode=False, max_lag=None):
+    """Why a replica cannot take over in a switchover (sentences; empty when it can)."""
+    reasons = []
+    name = member['name']
+    if member['state'] not in RUNNING_STATES:
+        reasons.append('member %s is %s, not running' % (name, member['state']))
+    if _truthy((member.get('tags') or {}).get('nofailover')):
+        reasons.append('member %s has the nofailover tag' % name)
+    if member['lag'] is None:
+        if member['state'] in RUNNING_STATES:
+            reasons.append('member %s has unknown replication lag' % name)
+    elif max_lag is not None and member['lag'] > max_lag:
+        reasons.append('member %s lags %d bytes behind the leader (max_lag_bytes %d)' % (name, member['lag'], max_lag))
+    if synchronous_mode and member['role'] != 'sync_standby':
+        reasons.append('synchronous_mode is on and member %s is not a synchronous standby' % name)
+    return reasons
+
+
+def plan_switchover(cluster_data, config=None, candidate=None, leader=None, max_lag=None, schedule=None):
+    """Decide about a planned switchover from GET /cluster (raw) and GET /config.
+
+    Returns a dict: ``cluster`` (parse_cluster()), ``noop`` (a sentence when
+    nothing is to be done: the candidate already leads, or the same switchover
+    is already scheduled), ``problems`` (sentences; the switchover must not be
+    requested when there are any), ``leader`` (the current leader),
+    ``eligible`` (names of the replicas that could take over) and
+    ``synchronous_mode``. ``schedule`` is an aware datetime or None.
+    """
+    cluster = parse_cluster(cluster_data)
+    config = config if isinstance(config, dict) else {}
+    sync = _truthy(config.get('synchronous_mode'))
+    current = cluster['leader']
+    members = dict((m['name'], m) for m in cluster['members'])
+    plan = dict(cluster=cluster, noop=None, problems=[], leader=current, eligible=[], synchronous_mode=sync)
+    problems = plan['problems']
+
+    if candidate is not None and candidate == current:
+        plan['noop'] = 'member %s is already the leader' % candidate
+        return plan
+    scheduled = cluster_data.get('scheduled_switchover')
+    if scheduled:
+        wanted = dict(at=schedule, leader=leader or current, candidate=candidate) if schedule is not None else None
+        if same_schedule(scheduled, wanted):
+            plan['noop'] = 'this switchover is already scheduled at %s' % scheduled.get('at')
+            return plan
+        problems.append('another switchover is already scheduled (%s); cancel it first with DELETE /switchover'
+                        % ', '.join('%s %s' % (k, scheduled[k]) for k in ('at', 'from', 'to') if scheduled.get(k)))
+
+    if current is None:
+        leaders = [m['name'] for m in cluster['members'] if m['role'] in LEADER_ROLES]
+        problems.append('the cluster has more than one leader: %s' % ', '.join(leaders) if leaders else 'the cluster has no leader')
+    else:
+        if leader is not None and leader != current:
+            problems.append('the leader is %s, not %s as expected' % (current, leader))
+        if members[current]['state'] not in RUNNING_STATES:
+            problems.append('leader %s is %s, not running' % (current, members[current]['state']))
+    if cluster_data.get('pause'):
+        if candidate is None:
+            problems.append('the cluster is paused (maintenance mode); a switchover then needs a candidate')
+        if schedule is not None:
+            problems.append('the cluster is paused (maintenance mode); a switchover cannot be scheduled')
+
+    replicas = [m for m in cluster['members'] if m['name'] != current and m['role'] not in LEADER_ROLES]
+    for member in replicas:
+        if not takeover_limitations(member, sync, max_lag):
+            plan['eligible'].append(member['name'])
+    if candidate is not None:
+        if candidate not in members:
+            problems.append('candidate %s is not a member of the cluster (members: %s)' % (candidate, ', '.join(sorted(members)) or 'none'))
+        elif current is not None:
+            problems.extend(takeover_limitations(members[candidate], sync, max_lag))
+    elif current is not None and not plan['eligible']:
+        if not replicas:
+            problems.append('the cluster has no replica to switch over to')
+        else:
+            reasons = [r for m in replicas for r in takeover_limitations(m, sync, max_lag)]
+            problems.append('no replica can take over: %s' % '; '.join(reasons))
+    return plan
+
+
+def switchover_body(leader, candidate=None, scheduled_at=None):
+    body = {'leader': leader}
+    if candidate is not None:
+        body['candidate'] = candidate
+    if scheduled_at is not None:
+        body['scheduled_at'] = scheduled_at
+    return body
+
+
+def check_credentials(client, path='/switchover'):
+    """Check the REST API credentials without acting: POST an empty JSON object.
+
+    Patroni checks the credentials first (401/403, raised as ``auth``) and then
+    rejects the empty request with 400 before doing anything.
+    """
+    try:
+        client.request('POST', path, {}, expect_json=False)
+    except PatroniApiError as exc:
+        if exc.kind == KIND_REJECTED and exc.status == 400:
+            return
+        raise
+
+
+def request_switchover(client, leader, candidate=None, scheduled_at=None, loop_wait=10):
+    """POST /switchover; returns Patroni's answer (text). Raises PatroniApiError.
+
+    Patroni answers an immediate switchover only once the leader key moved (or
+    after about 2 * max(10, loop_wait) seconds), so the request gets that long.
+    """
+    wait = 2 * max(10, int(normalize_scalar(loop_wait) or 10)) + 5
+    poster = PatroniClient(client.base_url, client.username, client.password, max(client.timeout, wait), client.ssl_context)
+    response = poster.request('POST', '/switchover', switchover_body(leader, candidate, scheduled_at), expect_json=False)[0]
+    return _excerpt(response.text, 500)
+
+
+def switchover_waiting(cluster, previous_leader, candidate, leader_status, expected):
+    """What is still missing after a switchover (sentences; empty when settled).
+
+    Settled: a leader other than ``previous_leader`` (``candidate`` when given) is
+    running, and every member in ``expected`` (names) other than it is running
+    with known lag on the leader's timeline and streams from the leader
+    (``leader_status`` is the leader's GET /patroni, or None).
+    """
+    waiting = []
+    leader = cluster['leader']
+    if leader is None or leader == previous_leader:
+        return ['the leader is still %s' % (leader or 'not elected')]
+    if candidate is not None and leader != candidate:
+        return ['%s became the leader instead of %s' % (leader, candidate)]
+    members = dict((m['name'], m) for m in cluster['members'])
+    if members[leader]['state'] not in RUNNING_STATES:
+        return ['new leader %s is %s' % (leader, members[leader]['state'])]
+    streaming = set()
+    if isinstance(leader_status, dict):
+        if leader_status.get('role') not in LEADER_ROLES:
+            waiting.append('new leader %s reports role %s' % (leader, leader_status.get('role')))
+        for entry in leader_status.get('replication') or []:
+            if isinstance(entry, dict) and entry.get('state') == 'streaming':
+                streaming.add(entry.get('application_name'))
+    else:
+        waiting.append('the REST API of new leader %s did not answer' % leader)
+    timeline = members[leader]['timeline']
+    for name in expected:
+        if name == leader:
+            continue
+        member = members.get(name)
+        if member is None:
+            waiting.append('member %s is not registered' % name)
+        elif member['state'] not in RUNNING_STATES:
+            waiting.append('member %s is %s' % (name, member['state']))
+        elif member['lag'] is None:
+            waiting.append('member %s has unknown lag' % name)
+        elif timeline is not None and member['timeline'] is not None and member['timeline'] != timeline:
+            waiting.append('member %s is on timeline %s, the leader on %s' % (name, member['timeline'], timeline))
+        elif isinstance(leader_status, dict) and name not in streaming:
+            waiting.append('member %s does not stream from %s yet' % (name, leader))
+    return waiting
+
+
+def wait_for_switchover(client, previous_leader, candidate, expected, timeout, started, poll=0.5,
+                        sleep=time.sleep, clock=time.monotonic):
+    """Poll GET /cluster (and the new leader's /patroni) until switchover_waiting() is empty.
+
+    ``started`` is the clock() value when the switchover was requested.
+    Returns (cluster, seconds from ``started`` until the new leader was seen
+    running or None, waiting sentences; empty when settled within ``timeout``).
+    """
+    deadline = clock() + timeout
+    leader_running = None
+    cluster = None
+    while True:
+        try:
+            cluster = parse_cluster(client.get_dict('/cluster'))
+            waiting = None
+        except PatroniApiError as exc:
+            waiting = ['GET /cluster failed: %s' % exc.reason]
+        if waiting is None:
+            leader = cluster['leader']
+            members = dict((m['name'], m) for m in cluster['members'])
+            new_leader_ok = (leader is not None and leader != previous_leader and (candidate is None or leader == candidate)
+                             and members[leader]['state'] in RUNNING_STATES)
+            if new_leader_ok and leader_running is None:
+                leader_running = round(clock() - started, 1)
+            status = None
+            if new_leader_ok and members[leader]['api_url']:
+                try:
+                    status = client.for_member(members[leader]['api_url']).get_dict('/patroni')
+                except PatroniApiError:
+                    status = None
+            waiting = switchover_waiting(cluster, previous_leader, candidate, status, expected)
+        if not waiting or clock() >= deadline:
+            return cluster, leader_running, waiting
+        sleep(poll)
