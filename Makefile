@@ -23,6 +23,7 @@ $(VENV)/.stamp: pyproject.toml
 harness: venv
 	tests/harness/engine.sh
 	tests/harness/infra.sh > .cache/infra.env
+	source .cache/infra.env && tests/images/odoo-standin/build.sh >/dev/null
 
 sandbox: harness
 	source .cache/infra.env && $(SANDBOX_PLAYBOOK) tests/sandbox/up.yml

@@ -72,22 +72,35 @@ def test_db_args_added_from_environment(odoo, pg):
     assert srv.get("/web/health", params={"db_server_status": "1"}).json() == {"status": "pass", "db_server_status": True}
 
 
-def test_db_args_not_added_when_keys_are_in_odoo_rc(odoo, pg):
+def test_odoo_rc_values_are_still_passed_on_the_command_line(odoo, pg):
+    # The official 17.0/18.0 entrypoint reads db_* from odoo.conf and passes them again as
+    # arguments: a password kept in odoo.conf is visible in `ps` when /entrypoint.sh starts odoo.
+    # (That is why the odoo role starts the `odoo` program directly.)
     conf = ("[options]\naddons_path = /mnt/extra-addons\ndata_dir = /var/lib/odoo\n"
             f"db_host = {pg.ip}\ndb_port = 5432\ndb_user = odoo\ndb_password = {pg.odoo_password}\n")
-    # The environment points elsewhere: only odoo.conf can make this work.
+    # The environment points elsewhere: the values come from odoo.conf.
     srv = odoo.start("odoo", conf=conf, env={"HOST": NO_DB_HOST, "PASSWORD": "wrong"})
     argv = srv.cmdline()
-    assert not [a for a in argv if a.startswith("--db_")], argv
-    assert pg.odoo_password not in " ".join(argv)
+    assert argv[-8:] == ["--db_host", pg.ip, "--db_port", "5432", "--db_user", "odoo", "--db_password", pg.odoo_password], argv
     assert srv.get("/web/health", params={"db_server_status": "1"}).json()["db_server_status"] is True
 
 
-def test_only_the_missing_keys_are_added(odoo, pg):
+def test_odoo_rc_values_win_over_the_environment(odoo, pg):
     conf = f"[options]\ndata_dir = /var/lib/odoo\ndb_password = {pg.odoo_password}\n"
     srv = odoo.start("odoo", conf=conf, env={"HOST": pg.ip, "PASSWORD": "wrong"})
     argv = srv.cmdline()
-    assert "--db_password" not in argv and "--db_host" in argv and "--db_user" in argv, argv
+    assert argv[argv.index("--db_password") + 1] == pg.odoo_password and "--db_host" in argv and "wrong" not in argv, argv
+
+
+def test_odoo_program_started_directly_keeps_the_password_off_the_command_line(odoo, pg):
+    # What the odoo role does (entrypoint ["odoo"], -c odoo.conf); here the entrypoint's
+    # exec-as-is branch starts the program the same way.
+    conf = ("[options]\naddons_path = /mnt/extra-addons\ndata_dir = /var/lib/odoo\n"
+            f"db_host = {pg.ip}\ndb_port = 5432\ndb_user = odoo\ndb_password = {pg.odoo_password}\n")
+    srv = odoo.start("/usr/bin/odoo", "-c", "/etc/odoo/odoo.conf", conf=conf, env={"HOST": NO_DB_HOST, "PASSWORD": "wrong"})
+    argv = srv.cmdline()
+    assert pg.odoo_password not in " ".join(argv), argv
+    assert srv.get("/web/health", params={"db_server_status": "1"}).json()["db_server_status"] is True
 
 
 def test_pg_environment_variables_skip_db_args(odoo, pg):

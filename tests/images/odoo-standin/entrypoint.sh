@@ -15,8 +15,10 @@ fi
 : "${USER:=${DB_ENV_POSTGRES_USER:=${POSTGRES_USER:=odoo}}}"
 : "${PASSWORD:=${DB_ENV_POSTGRES_PASSWORD:=${POSTGRES_PASSWORD:=odoo}}}"
 
-# --db_x VALUE is added to odoo's command line only when the key is absent from $ODOO_RC
-# (and, as in the 19.0 image, when the matching libpq variable PGxxx is not set).
+# As in the official entrypoint (17.0/18.0): --db_x VALUE is ALWAYS added to odoo's command
+# line; when the key is in $ODOO_RC its value is read from there instead of the environment
+# (so a password kept in odoo.conf still shows up in `ps` when this entrypoint starts odoo).
+# As in the 19.0 image, a set libpq variable (PGxxx) skips the argument.
 DB_ARGS=()
 add_db_arg() {  # key value libpq-variable
     local key=$1 value=$2 pgvar=$3
@@ -24,7 +26,7 @@ add_db_arg() {  # key value libpq-variable
         return 0
     fi
     if [ -f "$ODOO_RC" ] && grep -qE "^[[:space:]]*${key}[[:space:]]*=" "$ODOO_RC"; then
-        return 0
+        value=$(grep -E "^[[:space:]]*${key}[[:space:]]*=" "$ODOO_RC" | head -n1 | cut -d= -f2- | sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s/["\r]//g')
     fi
     DB_ARGS+=("--$key" "$value")
 }
