@@ -5,6 +5,9 @@
 
 Built on ``http_check.http_request()`` (standard library only). The pieces:
 
+* ``patroni_api_argument_spec()`` and ``client_from_params()`` give the
+  connection options (doc fragments odoo_ops.hosting.patroni_api and
+  odoo_ops.hosting.http_client) and the client made from them;
 * ``PatroniClient`` sends JSON requests with HTTP basic auth and turns every
   failure into ``PatroniApiError`` whose ``kind`` is ``auth`` (401/403),
   ``unreachable`` (no HTTP answer), ``rejected`` (another non-2xx status) or
@@ -32,7 +35,9 @@ from ansible_collections.odoo_ops.hosting.plugins.module_utils.http_check import
     HttpCheckError,
     HttpConfigError,
     build_url,
+    http_client_argument_spec,
     http_request,
+    make_ssl_context,
     split_url,
 )
 
@@ -146,6 +151,31 @@ class PatroniClient(object):
     def patch_config(self, patch):
         """PATCH /config; returns the dynamic configuration Patroni stored."""
         return self.request('PATCH', '/config', patch)[1]
+
+
+def patroni_api_argument_spec():
+    """Argument spec of the odoo_ops.hosting.patroni_api and odoo_ops.hosting.http_client doc fragments."""
+    spec = dict(
+        url=dict(type='str', required=True),
+        username=dict(type='str'),
+        password=dict(type='str', no_log=True),
+    )
+    spec.update(http_client_argument_spec())
+    return spec
+
+
+# required_by of AnsibleModule for the options of patroni_api_argument_spec().
+PATRONI_API_REQUIRED_BY = {'client_key': 'client_cert', 'password': 'username'}
+
+
+def client_from_params(params):
+    """PatroniClient from the module options; raises HttpConfigError for bad settings."""
+    if params['timeout'] <= 0:
+        raise HttpConfigError('timeout must be more than 0, got %s' % params['timeout'])
+    context = None
+    if params['url'].lower().startswith('https:'):
+        context = make_ssl_context(params['validate_certs'], params['ca_path'], params['client_cert'], params['client_key'])
+    return PatroniClient(params['url'], params['username'], params['password'], params['timeout'], context)
 
 
 # --- values and configuration comparison --------------------------------------------------

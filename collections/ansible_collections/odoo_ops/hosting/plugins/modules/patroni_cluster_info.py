@@ -15,25 +15,12 @@ description:
   - With O(include_config=true) (the default) it also returns the cluster's dynamic configuration (C(GET /config)).
   - With O(include_member_status=true) it also reads C(GET /patroni) from every member, which tells the
     pending restart of each member at once (C(/cluster) shows it after the member's next HA cycle).
+  - Patroni answers reads without O(username), but it is sent when given.
   - The module only reads. It never reports C(changed), and it runs in check mode too.
   - Uses only the Python standard library, so it needs nothing on the managed host.
 author:
   - odoo_ops maintainers (!UNKNOWN)
 options:
-  url:
-    description:
-      - Base URL of one member's REST API, for example C(http://10.0.0.11:8008). A path is ignored.
-    type: str
-    required: true
-  username:
-    description:
-      - REST API user (Patroni C(restapi.authentication.username)). Patroni answers reads without it,
-        but it is sent when given.
-    type: str
-  password:
-    description:
-      - Password of O(username).
-    type: str
   include_config:
     description:
       - Also read the dynamic configuration (C(GET /config)) and return it as RV(config).
@@ -56,6 +43,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - odoo_ops.hosting.patroni_api
   - odoo_ops.hosting.http_client
   - ansible.builtin.action_common_attributes
 attributes:
@@ -192,48 +180,33 @@ import traceback  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.odoo_ops.hosting.plugins.module_utils.http_check import (  # noqa: E402
-    HttpConfigError,
-    http_client_argument_spec,
-    make_ssl_context,
-)
+from ansible_collections.odoo_ops.hosting.plugins.module_utils.http_check import HttpConfigError  # noqa: E402
 from ansible_collections.odoo_ops.hosting.plugins.module_utils.patroni import (  # noqa: E402
+    PATRONI_API_REQUIRED_BY,
     PatroniApiError,
-    PatroniClient,
+    client_from_params,
     parse_cluster,
+    patroni_api_argument_spec,
 )
 
 MODULE = 'patroni_cluster_info'
 
 
 def argument_spec():
-    spec = dict(
-        url=dict(type='str', required=True),
-        username=dict(type='str'),
-        password=dict(type='str', no_log=True),
+    spec = patroni_api_argument_spec()
+    spec.update(
         include_config=dict(type='bool', default=True),
         include_member_status=dict(type='bool', default=False),
         max_lag=dict(type='int'),
         fail_on_unhealthy=dict(type='bool', default=False),
     )
-    spec.update(http_client_argument_spec())
     return spec
-
-
-def make_client(params):
-    """PatroniClient from the module options; raises HttpConfigError for bad settings."""
-    if params['timeout'] <= 0:
-        raise HttpConfigError('timeout must be more than 0, got %s' % params['timeout'])
-    context = None
-    if params['url'].lower().startswith('https:'):
-        context = make_ssl_context(params['validate_certs'], params['ca_path'], params['client_cert'], params['client_key'])
-    return PatroniClient(params['url'], params['username'], params['password'], params['timeout'], context)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_by={'client_key': 'client_cert', 'password': 'username'},
+        required_by=PATRONI_API_REQUIRED_BY,
         supports_check_mode=True,
     )
     params = module.params
@@ -241,7 +214,7 @@ def main():
         module.fail_json(msg='%s: max_lag must be 0 or more, got %s' % (MODULE, params['max_lag']))
 
     try:
-        client = make_client(params)
+        client = client_from_params(params)
         output = parse_cluster(client.get_dict('/cluster'), max_lag=params['max_lag'])
         if params['include_config']:
             output['config'] = client.get_dict('/config')

@@ -25,19 +25,6 @@ description:
 author:
   - odoo_ops maintainers (!UNKNOWN)
 options:
-  url:
-    description:
-      - Base URL of one member's REST API, for example C(http://10.0.0.11:8008). A path is ignored.
-    type: str
-    required: true
-  username:
-    description:
-      - REST API user (Patroni C(restapi.authentication.username)); needed for C(PATCH) when the API has authentication.
-    type: str
-  password:
-    description:
-      - Password of O(username).
-    type: str
   config:
     description:
       - >-
@@ -59,6 +46,7 @@ options:
     type: int
     default: 60
 extends_documentation_fragment:
+  - odoo_ops.hosting.patroni_api
   - odoo_ops.hosting.http_client
   - ansible.builtin.action_common_attributes
 attributes:
@@ -71,6 +59,7 @@ attributes:
   platform:
     platforms: posix
 notes:
+  - O(username) and O(password) are needed for C(PATCH) when the REST API has authentication.
   - Patroni answers C(401) to C(PATCH) without valid credentials when C(restapi.authentication) is set; the module
     fails with a message saying so.
   - Parameters with context C(postmaster) (C(max_connections), C(shared_buffers)...) need a PostgreSQL restart;
@@ -157,21 +146,19 @@ import traceback  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.odoo_ops.hosting.plugins.module_utils.http_check import (  # noqa: E402
-    HttpConfigError,
-    http_client_argument_spec,
-    make_ssl_context,
-)
+from ansible_collections.odoo_ops.hosting.plugins.module_utils.http_check import HttpConfigError  # noqa: E402
 from ansible_collections.odoo_ops.hosting.plugins.module_utils.patroni import (  # noqa: E402
     KIND_REJECTED,
+    PATRONI_API_REQUIRED_BY,
     PatroniApiError,
-    PatroniClient,
     apply_patch,
     check_timing,
     check_types,
+    client_from_params,
     config_patch,
     flatten_keys,
     parse_cluster,
+    patroni_api_argument_spec,
     wait_for_members,
 )
 
@@ -179,27 +166,20 @@ MODULE = 'patroni_config'
 
 
 def argument_spec():
-    spec = dict(
-        url=dict(type='str', required=True),
-        username=dict(type='str'),
-        password=dict(type='str', no_log=True),
+    spec = patroni_api_argument_spec()
+    spec.update(
         config=dict(type='dict', required=True),
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=60),
     )
-    spec.update(http_client_argument_spec())
     return spec
 
 
 def make_client(params):
-    if params['timeout'] <= 0:
-        raise HttpConfigError('timeout must be more than 0, got %s' % params['timeout'])
-    if params['wait_timeout'] < 0:
+    # A bad timeout is reported first (by client_from_params()), then a bad wait_timeout, then bad TLS settings.
+    if params['timeout'] > 0 and params['wait_timeout'] < 0:
         raise HttpConfigError('wait_timeout must be 0 or more, got %s' % params['wait_timeout'])
-    context = None
-    if params['url'].lower().startswith('https:'):
-        context = make_ssl_context(params['validate_certs'], params['ca_path'], params['client_cert'], params['client_key'])
-    return PatroniClient(params['url'], params['username'], params['password'], params['timeout'], context)
+    return client_from_params(params)
 
 
 def enforce(module, client, desired):
@@ -250,7 +230,7 @@ def enforce(module, client, desired):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_by={'client_key': 'client_cert', 'password': 'username'},
+        required_by=PATRONI_API_REQUIRED_BY,
         supports_check_mode=True,
     )
     params = module.params

@@ -25,20 +25,6 @@ description:
 author:
   - odoo_ops maintainers (!UNKNOWN)
 options:
-  url:
-    description:
-      - Base URL of any member's REST API, for example C(http://10.0.0.11:8008). A path is ignored.
-      - The member answering keeps answering during the switchover (Patroni's REST API stays up while PostgreSQL restarts).
-    type: str
-    required: true
-  username:
-    description:
-      - REST API user (Patroni C(restapi.authentication.username)); needed for C(POST) when the API has authentication.
-    type: str
-  password:
-    description:
-      - Password of O(username).
-    type: str
   candidate:
     description:
       - Name of the member to become the leader.
@@ -71,6 +57,7 @@ options:
       - Not checked when unset (Patroni's own C(maximum_lag_on_failover) still applies).
     type: int
 extends_documentation_fragment:
+  - odoo_ops.hosting.patroni_api
   - odoo_ops.hosting.http_client
   - ansible.builtin.action_common_attributes
 attributes:
@@ -82,6 +69,9 @@ attributes:
   platform:
     platforms: posix
 notes:
+  - O(url) may be any member's REST API. The member answering keeps answering during the switchover
+    (Patroni's REST API stays up while PostgreSQL restarts).
+  - O(username) and O(password) are needed for C(POST) when the REST API has authentication.
   - Patroni answers C(POST /switchover) once the leader key has moved, which takes up to about
     C(2 * max(10, loop_wait)) seconds; the request is given that long whatever O(timeout) says.
   - A planned switchover restarts PostgreSQL on the old leader; clients are disconnected for a few seconds.
@@ -186,18 +176,16 @@ import traceback  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.odoo_ops.hosting.plugins.module_utils.http_check import (  # noqa: E402
-    HttpConfigError,
-    http_client_argument_spec,
-    make_ssl_context,
-)
+from ansible_collections.odoo_ops.hosting.plugins.module_utils.http_check import HttpConfigError  # noqa: E402
 from ansible_collections.odoo_ops.hosting.plugins.module_utils.patroni import (  # noqa: E402
+    PATRONI_API_REQUIRED_BY,
     RUNNING_STATES,
     PatroniApiError,
-    PatroniClient,
     check_credentials,
+    client_from_params,
     parse_cluster,
     parse_schedule,
+    patroni_api_argument_spec,
     plan_switchover,
     request_switchover,
     wait_for_switchover,
@@ -207,17 +195,14 @@ MODULE = 'patroni_switchover'
 
 
 def argument_spec():
-    spec = dict(
-        url=dict(type='str', required=True),
-        username=dict(type='str'),
-        password=dict(type='str', no_log=True),
+    spec = patroni_api_argument_spec()
+    spec.update(
         candidate=dict(type='str'),
         leader=dict(type='str'),
         scheduled_at=dict(type='str'),
         wait_timeout=dict(type='int', default=120),
         max_lag_bytes=dict(type='int'),
     )
-    spec.update(http_client_argument_spec())
     return spec
 
 
@@ -236,13 +221,6 @@ def validate(params):
     if params['candidate'] is not None and params['candidate'] == params['leader']:
         problems.append('candidate and leader are both %s' % params['candidate'])
     return problems
-
-
-def make_client(params):
-    context = None
-    if params['url'].lower().startswith('https:'):
-        context = make_ssl_context(params['validate_certs'], params['ca_path'], params['client_cert'], params['client_key'])
-    return PatroniClient(params['url'], params['username'], params['password'], params['timeout'], context)
 
 
 def switchover(module, client, schedule):
@@ -322,7 +300,7 @@ def switchover(module, client, schedule):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_by={'client_key': 'client_cert', 'password': 'username'},
+        required_by=PATRONI_API_REQUIRED_BY,
         supports_check_mode=True,
     )
     params = module.params
@@ -337,7 +315,8 @@ def main():
         module.fail_json(msg='%s: %s' % (MODULE, '; '.join(problems)))
 
     try:
-        client = make_client(params)
+        # validate() has already refused a timeout of 0 or less.
+        client = client_from_params(params)
         result, failed = switchover(module, client, schedule)
     except HttpConfigError as exc:
         module.fail_json(msg='%s: %s' % (MODULE, exc))

@@ -149,10 +149,13 @@ class LivePatroniCluster(object):
         raise RuntimeError('Patroni: not within %ss: %s\n%s' % (timeout, what, logs))
 
     def settled(self, cluster, leader=None):
-        """One running leader (``leader`` when given); every other member running, lag known, streaming from it."""
+        """One running leader (``leader`` when given) with a known timeline; every other member running, lag known,
+        streaming from it."""
         members = cluster.get('members', [])
         leaders = [m for m in members if m.get('role') == 'leader' and m.get('state') == 'running']
         if len(leaders) != 1 or len(members) != len(self.members) or (leader and leaders[0]['name'] != leader):
+            return False
+        if leaders[0].get('timeline') is None:  # /cluster lists a fresh leader shortly before its timeline
             return False
         replicas = [m for m in members if m is not leaders[0]]
         if not all(m.get('state') in ('running', 'streaming') and isinstance(m.get('lag'), int) for m in replicas):

@@ -3,151 +3,34 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """patroni_cluster_info and patroni_config against a real Patroni.
 
-The module-scoped fixture starts etcd (v3 API only) and Patroni with PostgreSQL 15
-from the Debian packages on 127.0.0.1 (free ports, a temporary directory), and
-stops them afterwards. It takes about 5 s. When the binaries are missing the tests
-are skipped: `apt-get install etcd-server patroni postgresql-15` provides them.
-As root, etcd, Patroni and PostgreSQL run as the `postgres` user.
+The module-scoped fixture (patroni_fixture.LivePatroniCluster with one member) starts
+etcd (v3 API only) and Patroni with PostgreSQL 15 from the Debian packages on 127.0.0.1
+(free ports, a temporary directory), and stops them afterwards. It takes about 5 s.
+When the binaries are missing the tests are skipped: `apt-get install etcd-server
+patroni postgresql-15` provides them. As root, etcd, Patroni and PostgreSQL run as the
+`postgres` user.
 """
 
 from __future__ import annotations
-
-import contextlib
-import json
-import os
-import pwd
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
 
 import pytest
 
 from ansible_collections.odoo_ops.hosting.plugins.module_utils.patroni import KIND_REJECTED, PatroniApiError, PatroniClient
 from ansible_collections.odoo_ops.hosting.plugins.modules import patroni_cluster_info, patroni_config
+from ansible_collections.odoo_ops.hosting.tests.unit.plugins.modules import patroni_fixture
+from ansible_collections.odoo_ops.hosting.tests.unit.plugins.modules.patroni_fixture import API_PASSWORD, API_USER
 from ansible_collections.odoo_ops.hosting.tests.unit.plugins.modules.utils import run_module
 
-PG_BIN = '/usr/lib/postgresql/15/bin'
-ETCD = shutil.which('etcd') or '/usr/bin/etcd'
-PATRONI = shutil.which('patroni') or '/usr/bin/patroni'
-API_USER = 'patroni'
-API_PASSWORD = 'unit-test-only'
-MISSING = [p for p in (ETCD, PATRONI, os.path.join(PG_BIN, 'initdb')) if not os.access(p, os.X_OK)]
+pytestmark = pytest.mark.skipif(bool(patroni_fixture.MISSING), reason=patroni_fixture.SKIP_REASON)
 
-SKIP_REASON = 'needs etcd, patroni and PostgreSQL 15 (apt-get install etcd-server patroni postgresql-15); missing: %s' % ', '.join(MISSING)
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=SKIP_REASON)
-
-
-def _free_ports(count):
-    socks = []
-    try:
-        while len(socks) < count:
-            s = socket.socket()
-            s.bind(('127.0.0.1', 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-class LivePatroni(object):
-    """etcd + one Patroni member (scope unit, name n1) on loopback."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix='odoo-ops-patroni-')
-        self.etcd_client, self.etcd_peer, self.api_port, self.pg_port = _free_ports(4)
-        self.url = 'http://127.0.0.1:%d' % self.api_port
-        self.procs = []
-        self.user = None
-        if os.geteuid() == 0:
-            entry = pwd.getpwnam('postgres')
-            self.user = (entry.pw_uid, entry.pw_gid)
-            os.chown(self.dir, *self.user)
-
-    def _spawn(self, args, log):
-        kwargs = dict(stderr=subprocess.STDOUT, cwd=self.dir, start_new_session=True)
-        if self.user:
-            kwargs.update(user=self.user[0], group=self.user[1], extra_groups=[])
-        with open(os.path.join(self.dir, log), 'wb') as out:
-            proc = subprocess.Popen(args, stdout=out, **kwargs)  # pylint: disable=consider-using-with
-        self.procs.append(proc)
-        return proc
-
-    def config(self):
-        data = os.path.join(self.dir, 'data')
-        return {
-            'scope': 'unit', 'name': 'n1',
-            'restapi': {'listen': '127.0.0.1:%d' % self.api_port, 'connect_address': '127.0.0.1:%d' % self.api_port,
-                        'authentication': {'username': API_USER, 'password': API_PASSWORD}},
-            'etcd3': {'hosts': ['127.0.0.1:%d' % self.etcd_client]},
-            'bootstrap': {
-                'dcs': {'ttl': 30, 'loop_wait': 2, 'retry_timeout': 10,
-                        'postgresql': {'use_pg_rewind': True, 'parameters': {'max_connections': 50, 'work_mem': '4MB'}}},
-                'initdb': [{'encoding': 'UTF8'}],
-            },
-            'postgresql': {
-                'listen': '127.0.0.1:%d' % self.pg_port, 'connect_address': '127.0.0.1:%d' % self.pg_port,
-                'data_dir': data, 'bin_dir': PG_BIN, 'pgpass': os.path.join(self.dir, 'pgpass'),
-                'authentication': {'superuser': {'username': 'postgres', 'password': 'unit-su'},
-                                   'replication': {'username': 'replicator', 'password': 'unit-rep'}},
-                'parameters': {'unix_socket_directories': self.dir},
-                'pg_hba': ['local all all trust', 'host all all 127.0.0.1/32 scram-sha-256'],
-            },
-        }
-
-    def start(self, timeout=40):
-        self._spawn([ETCD, '--name', 'e1', '--data-dir', os.path.join(self.dir, 'etcd'),
-                     '--listen-client-urls', 'http://127.0.0.1:%d' % self.etcd_client,
-                     '--advertise-client-urls', 'http://127.0.0.1:%d' % self.etcd_client,
-                     '--listen-peer-urls', 'http://127.0.0.1:%d' % self.etcd_peer,
-                     '--initial-advertise-peer-urls', 'http://127.0.0.1:%d' % self.etcd_peer,
-                     '--initial-cluster', 'e1=http://127.0.0.1:%d' % self.etcd_peer, '--enable-v2=false'], 'etcd.log')
-        path = os.path.join(self.dir, 'patroni.yml')
-        with open(path, 'w') as handle:
-            json.dump(self.config(), handle)  # JSON is YAML
-        if self.user:
-            os.chown(path, *self.user)
-        self._spawn([PATRONI, path], 'patroni.log')
-        deadline = time.monotonic() + timeout
-        client = PatroniClient(self.url, timeout=2)
-        while time.monotonic() < deadline:
-            try:
-                if any(m.get('role') == 'leader' and m.get('state') == 'running' for m in client.get_dict('/cluster').get('members', [])):
-                    return
-            except PatroniApiError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError('Patroni had no running leader after %ss: %s' % (timeout, self.log('patroni.log')[-2000:]))
-
-    def log(self, name):
-        with open(os.path.join(self.dir, name), 'rb') as handle:
-            return handle.read().decode('utf-8', 'replace')
-
-    def stop(self):
-        for proc in reversed(self.procs):  # Patroni first (it stops PostgreSQL), then etcd
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(5)
-        pidfile = os.path.join(self.dir, 'data', 'postmaster.pid')
-        if os.path.exists(pidfile):  # PostgreSQL left behind by a Patroni that did not stop cleanly
-            with open(pidfile) as handle:
-                pid = int(handle.readline().strip() or 0)
-            if pid:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGQUIT)
-        shutil.rmtree(self.dir, ignore_errors=True)
+# Bootstrap dynamic configuration the tests below expect (ttl 30, max_connections 50, work_mem 4MB).
+DCS = {'ttl': 30, 'loop_wait': 2, 'retry_timeout': 10,
+       'postgresql': {'use_pg_rewind': True, 'parameters': {'max_connections': 50, 'work_mem': '4MB'}}}
 
 
 @pytest.fixture(scope='module')
 def patroni():
-    server = LivePatroni()
+    server = patroni_fixture.LivePatroniCluster(members=1, dcs=DCS)
     try:
         server.start()
         yield server
@@ -174,7 +57,7 @@ def test_cluster_info_reports_the_leader(patroni):
     assert result['timeline'] == 1, result
     [member] = result['members']
     assert member['role'] == 'leader' and member['state'] == 'running' and member['lag'] == 0, result
-    assert member['port'] == patroni.pg_port and member['host'] == '127.0.0.1', result
+    assert member['port'] == patroni.members['n1'].pg_port and member['host'] == '127.0.0.1', result
     assert result['healthy']['ok'] is True and result['healthy']['members_running'] == 1, result
     assert result['config']['ttl'] == 30, result
     assert result['member_status']['n1']['state'] == 'running', result
@@ -188,7 +71,7 @@ def test_cluster_info_check_mode_reads_too(patroni):
 
 
 def test_cluster_info_unreachable():
-    [port] = _free_ports(1)
+    [port] = patroni_fixture.free_ports(1)
     result = run_module(patroni_cluster_info.main, {'url': 'http://127.0.0.1:%d' % port, 'timeout': 2})
     assert result['failed'] is True and result['kind'] == 'unreachable'
     assert 'unreachable' in result['msg'] and 'connection refused' in result['msg']
