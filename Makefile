@@ -1,5 +1,6 @@
 # odoo_ops.hosting — the two commands a fresh checkout needs:
 #   make sandbox   bring up the sandbox estate (local containers acting as VMs) and deploy it
+#                  (TOPOLOGY=ha: the HA estate, 3 DB nodes + 1 app node)
 #   make test      run every test: lint, sanity, unit, stand-in image, all molecule scenarios
 # Inner loop: make check (lint + sanity + unit).
 SHELL := /bin/bash
@@ -8,7 +9,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
-SANDBOX_PLAYBOOK := ansible-playbook -i inventories/sandbox --vault-id sandbox@inventories/sandbox/.vault-pass-sandbox
+# make sandbox TOPOLOGY=ha: the HA estate (3 DB nodes + 1 app node, inventories/sandbox-ha).
+TOPOLOGY ?= single
+SANDBOX_INVENTORY := inventories/$(if $(filter ha,$(TOPOLOGY)),sandbox-ha,sandbox)
+SANDBOX_PLAYBOOK := ansible-playbook -i $(SANDBOX_INVENTORY) --vault-id sandbox@inventories/sandbox/.vault-pass-sandbox
 SCENARIOS ?= $(shell cat molecule/SCENARIOS)
 
 .PHONY: venv harness sandbox sandbox-down check lint sanity unit standin molecule test
