@@ -13,7 +13,8 @@ Filters:
   every host of a placement group (see ``catalog_errors``).
 * ``odoo_ops.hosting.tenant_catalog(tenants, tiers={}, defaults={}, image_repository='odoo', port_base=18000)``:
   each tenant merged over its tier and the defaults, with ``version`` as a string, ``image``,
-  ``port`` (8069 published on loopback) and ``websocket_port`` (8072) filled in.
+  ``port`` (8069 published on loopback), ``websocket_port`` (8072) and ``state`` (``active``
+  unless given) filled in.
 * ``odoo_ops.hosting.odoo_admin_passwd_hash(password, salt_source, rounds=600000)``: a passlib-style
   ``$pbkdf2-sha512$`` hash (what Odoo's ``admin_passwd`` accepts), with a salt derived from
   ``salt_source`` and the password, so the same input always gives the same hash (idempotent files).
@@ -38,11 +39,15 @@ from decimal import Decimal
 REQUIRED_FIELDS = ('name', 'domains', 'version', 'tier', 'placement', 'slot', 'admin_password', 'db_password')
 OPTIONAL_FIELDS = (
     'image', 'tenancy', 'workers', 'max_cron_threads', 'limits', 'limit_memory_soft', 'limit_memory_hard',
-    'limit_time_cpu', 'limit_time_real', 'modules', 'rate_limit', 'database_manager_allow',
+    'limit_time_cpu', 'limit_time_real', 'modules', 'rate_limit', 'database_manager_allow', 'state',
 )
 KNOWN_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 SECRET_FIELDS = ('admin_password', 'db_password')
 TENANCIES = ('dedicated', 'shared')
+# Lifecycle state recorded in the catalogue: 'suspended' keeps the tenant's containers stopped and
+# its route on the maintenance page on every run (site.yml, tenant.yml) until it says 'active'.
+STATES = ('active', 'suspended')
+DEFAULT_STATE = 'active'
 
 # A tenant name is the PostgreSQL role and database name, the compose project, the Redis
 # session prefix and part of container and router names: lowercase letter first, then
@@ -283,6 +288,10 @@ def _field_errors(t, versions, groups):  # noqa: C901 - one check per field, kep
         unknown = sorted(set(rate) - {'average', 'burst', 'period'})
         if unknown:
             bad('rate_limit', 'unknown keys %s (allowed: average, burst, period)' % ', '.join(map(str, unknown)))
+
+    state = t.get('state')
+    if state is not None and state not in STATES:
+        bad('state', 'must be one of %s, got %r' % (', '.join(STATES), state))
 
     allow = t.get('database_manager_allow')
     if not isinstance(allow, list):
@@ -591,6 +600,7 @@ def catalog(tenants, tiers=None, defaults=None, image_repository='odoo', port_ba
     for tenant in tenants or []:
         merged = resolve(dict(tenant), tiers, defaults)
         merged['version'] = version_string(merged.get('version'))
+        merged['state'] = merged.get('state') or DEFAULT_STATE
         if not merged.get('image'):
             merged['image'] = '%s:%s' % (image_repository, merged['version'])
         merged['port'] = int(port_base) + 10 * int(merged['slot'])

@@ -195,3 +195,22 @@ def test_filter_plugin_exports():
     filters = tc.FilterModule().filters()
     assert set(filters) == {'tenant_catalog_errors', 'tenant_catalog', 'odoo_admin_passwd_hash'}
     assert filters['tenant_catalog_errors'](copy.deepcopy([tenant()]), VERSIONS, GROUPS, TIERS, DEFAULTS) == []
+
+
+@pytest.mark.parametrize('state', ['active', 'suspended'])
+def test_state_is_valid(state):
+    assert errors([tenant(state=state)]) == []
+
+
+@pytest.mark.parametrize('state', ['stopped', 'absent', 'SUSPENDED', '', True, 1])
+def test_state_invalid(state):
+    assert errors([tenant(state=state)]) == [
+        "tenant 'acme': field 'state': must be one of active, suspended, got %r" % (state,)]
+
+
+def test_state_defaults_to_active_and_can_come_from_a_tier():
+    resolved = tc.catalog([tenant(), tenant(name='beta', slot=2, state='suspended')], TIERS, DEFAULTS)
+    assert [t['state'] for t in resolved] == ['active', 'suspended']
+    tiers = dict(TIERS, frozen={'state': 'suspended'})
+    assert tc.catalog([tenant(tier='frozen')], tiers, DEFAULTS)[0]['state'] == 'suspended'
+    assert errors([tenant(tier='frozen')], tiers=tiers) == []

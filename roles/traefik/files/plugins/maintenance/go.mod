@@ -1,0 +1,3 @@
+module odoo-ops.local/traefik/maintenance
+
+go 1.22
