@@ -4,7 +4,7 @@
 #   - fresh converge of site.yml and its idempotent re-run (with the summed `changed` count);
 #   - RUNS (default 3) rounds of the scenario's verify, each one: unplanned leader loss (docker kill
 #     of the leader's container), planned switchover (playbooks/switchover.yml), Redis master loss,
-#     one etcd member stopped. Per event: seconds without an acknowledged write through Traefik,
+#     one etcd member stopped, a rolling restart (playbooks/patroni_config.yml). Per event: seconds without an acknowledged write through Traefik,
 #     acknowledged rows lost, seconds from Redis master loss to the first session written.
 # Run from the repo root as root, with nothing else heavy running (2 cores are shared):
 #   benchmarks/ha.sh            RUNS=1 benchmarks/ha.sh
@@ -16,7 +16,7 @@ runs=${RUNS:-3}
 log=/tmp/odoo-ops-bench-ha.log
 results=/tmp/odoo-ops-bench-ha.jsonl
 t() { local s; s=$(date +%s.%N); "$@" >"$log" 2>&1 || { tail -60 "$log"; exit 1; }; awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{print b - a}'; }
-recap() { awk '/PLAY RECAP/{r=""} /[a-z0-9.-]+ +: ok=/{sub(/^.*[│|] */, ""); gsub(/  +/, " "); r=r $0 ";"} END{print r}' "$log"; }
+recap() { sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/PLAY RECAP/{r=""} /[a-z0-9.-]+ +: ok=/{sub(/^.*[│|] */, ""); gsub(/  +/, " "); r=r $0 ";"} END{print r}'; }
 changed() { recap | grep -oE 'changed=[0-9]+' | awk -F= '{s+=$2} END{print s+0}'; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -50,6 +50,8 @@ show("leader_loss", "outage_s", "s")
 show("leader_loss", "lost", "rows")
 show("switchover", "outage_s", "s")
 show("switchover", "lost", "rows")
+show("rolling_restart", "outage_s", "s")
+show("rolling_restart", "lost", "rows")
 show("redis_master_loss", "seconds_to_session_write", "s")
 show("etcd_member_loss", "outage_s", "s")
 EOF
