@@ -7,10 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 log=/tmp/odoo-ops-bench-estate.log
-t() { local s; s=$(date +%s.%N); "$@" >"$log" 2>&1 || { tail -40 "$log"; exit 1; }; awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{print b - a}'; }
-# The recap of the last playbook in the log (site.yml), one "host: ok=.. changed=.." per host.
-recap() { awk '/^PLAY RECAP/{r=""} /^[a-z0-9.-]+ +: ok=/{gsub(/  +/, " "); r=r $0 ";"} END{print r}' "$log"; }
-changed() { recap | grep -oE 'changed=[0-9]+' | awk -F= '{s+=$2} END{print s+0}'; }
+# shellcheck source=benchmarks/lib.sh
+. benchmarks/lib.sh
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%F)"
 make harness >/dev/null

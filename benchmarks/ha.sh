@@ -15,9 +15,8 @@ export PATH="$PWD/.venv/bin:$PATH"
 runs=${RUNS:-3}
 log=/tmp/odoo-ops-bench-ha.log
 results=/tmp/odoo-ops-bench-ha.jsonl
-t() { local s; s=$(date +%s.%N); "$@" >"$log" 2>&1 || { tail -60 "$log"; exit 1; }; awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{print b - a}'; }
-recap() { sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/PLAY RECAP/{r=""} /[a-z0-9.-]+ +: ok=/{sub(/^.*[│|] */, ""); gsub(/  +/, " "); r=r $0 ";"} END{print r}'; }
-changed() { recap | grep -oE 'changed=[0-9]+' | awk -F= '{s+=$2} END{print s+0}'; }
+# shellcheck source=benchmarks/lib.sh
+. benchmarks/lib.sh
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
 make harness >/dev/null
