@@ -132,6 +132,26 @@ def replicas_streaming(expected):
     )
 
 
+def settled():
+    """Member roles by name once the cluster is settled: a running leader, a synchronous standby and a
+    replica, both streaming on the leader's timeline (tier "critical": synchronous_mode on). After a
+    failover or a switchover Patroni names the synchronous standby a few loops after the replicas
+    stream again, so tests that pick a member by role wait for this first."""
+    members = {m["name"]: m["role"] for m in patroni_cluster()["members"]}
+    lead = [name for name, role in members.items() if role == "leader"]
+    if sorted(members.values()) != ["leader", "replica", "sync_standby"] or not replicas_streaming(set(members) - set(lead)):
+        return None
+    return members
+
+
+def wait_settled(timeout=180):
+    return wait_for(settled, timeout, 2, "a leader, a sync standby and a replica streaming")
+
+
+def by_role(members, role):
+    return [name for name, r in members.items() if r == role][0]
+
+
 def psql(container, sql, db=TENANT):
     return sh(container, f"runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d {db} -c {shlex.quote(sql)}")
 
@@ -235,10 +255,9 @@ def recap_changed(output):
 # --- the estate before anything fails ---------------------------------------------------------------
 
 def test_patroni_has_a_leader_a_sync_standby_and_streaming_replicas():
-    wait_for(lambda: replicas_streaming(set(DBS) - {leader() or ""}), 120, 2, "a leader and 2 streaming replicas")
-    roles = sorted(m["role"] for m in patroni_cluster()["members"])
-    # Tier "critical": synchronous_mode on, one synchronous standby.
-    assert roles == ["leader", "replica", "sync_standby"], roles
+    # Tier "critical": synchronous_mode on, one synchronous standby; the third member streams async.
+    members = wait_settled()
+    assert set(members) == set(DBS), members
     config = json.loads(sh(APP_HOST, f"curl -fsS --max-time 3 http://{DBS[leader()]}:8008/config"))
     assert config["synchronous_mode"] is True
     assert (config["ttl"], config["loop_wait"], config["retry_timeout"]) == (20, 2, 5)
@@ -261,11 +280,12 @@ def test_sentinels_see_the_master_two_replicas_and_each_other():
 def test_writes_through_traefik_land_on_the_leader():
     with WriteLoop("smoke") as loop:
         loop.wait_acks_after(0, 5, 60)
-    lead = leader()
-    assert loop.missing_on(lead) == []
-    # Synchronous replication: the synchronous standby has the rows as soon as they are acknowledged.
-    sync = [m["name"] for m in patroni_cluster()["members"] if m["role"] == "sync_standby"][0]
-    assert loop.missing_on(sync) == []
+    members = wait_settled()
+    assert loop.missing_on(by_role(members, "leader")) == []
+    # Synchronous replication: an acknowledged commit is flushed on the synchronous standby
+    # (synchronous_commit on); it becomes visible there once replayed, a moment later.
+    sync = by_role(members, "sync_standby")
+    wait_for(lambda: loop.missing_on(sync) == [], 30, 0.5, f"the acknowledged rows replayed on {sync}")
 
 
 # --- 1. the leader's host is lost -------------------------------------------------------------------
@@ -302,8 +322,8 @@ def test_lost_leader_comes_back_as_a_replica():
 # --- 2. planned switchover (playbooks/switchover.yml -> odoo_ops.hosting.patroni_switchover) ---------
 
 def test_planned_switchover_loses_no_row_and_is_idempotent():
-    old = leader()
-    candidate = [m["name"] for m in patroni_cluster()["members"] if m["role"] == "sync_standby"][0]
+    members = wait_settled()
+    old, candidate = by_role(members, "leader"), by_role(members, "sync_standby")
     with WriteLoop("switchover") as loop:
         loop.wait_acks_after(0, 10, 60)
         started = time.monotonic()
@@ -323,11 +343,12 @@ def test_planned_switchover_loses_no_row_and_is_idempotent():
 
 
 def test_switchover_to_a_member_that_is_not_a_healthy_replica_is_refused():
-    lead = leader()
+    members = wait_settled()
+    lead = by_role(members, "leader")
     rc, out = run_playbook("switchover.yml", "-e", f"candidate={APP_HOST}")
     assert rc != 0 and "must be members of the postgres group" in out
     # The leader itself is not a replica; in synchronous mode only the sync standby qualifies.
-    async_replica = [m["name"] for m in patroni_cluster()["members"] if m["role"] == "replica"][0]
+    async_replica = by_role(members, "replica")
     rc, out = run_playbook("switchover.yml", "-e", f"candidate={async_replica}")
     assert rc != 0 and "synchronous" in out, out
     assert leader() == lead
@@ -378,7 +399,7 @@ def test_redis_master_loss_sentinel_promotes_and_sessions_keep_working():
 # --- 4. one etcd member is stopped ----------------------------------------------------------------------
 
 def test_etcd_member_loss_keeps_the_leader_and_writes():
-    lead = leader()
+    lead = by_role(wait_settled(), "leader")
     other = [name for name in DBS if name != lead][0]
     sh(other, "systemctl stop etcd")
     try:
@@ -400,7 +421,7 @@ def test_etcd_member_loss_keeps_the_leader_and_writes():
 # --- 5. a change that needs a restart: playbooks/patroni_config.yml (rolling) ------------------------
 
 def test_patroni_config_restarts_rolling_without_losing_rows():
-    lead = leader()
+    lead = by_role(wait_settled(), "leader")
     current = json.loads(sh(APP_HOST, f"curl -fsS --max-time 3 http://{DBS[lead]}:8008/config"))["postgresql"]["parameters"]
     # shared_buffers needs a PostgreSQL restart; toggle it so every round of the benchmark changes it.
     target = "136MB" if current.get("shared_buffers") != "136MB" else "128MB"

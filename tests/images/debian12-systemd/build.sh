@@ -28,6 +28,9 @@ for u in getty.target systemd-udevd.service systemd-udev-trigger.service systemd
          systemd-firstboot.service console-getty.service sys-kernel-config.mount sys-kernel-debug.mount; do
   ln -sf /dev/null "$r/etc/systemd/system/$u"
 done
+# The test image's watchdog for stuck apt methods (files/usr/local/sbin/odoo-ops-apt-watchdog).
+mkdir -p "$r/etc/systemd/system/timers.target.wants"
+ln -sf /etc/systemd/system/odoo-ops-apt-watchdog.timer "$r/etc/systemd/system/timers.target.wants/odoo-ops-apt-watchdog.timer"
 sed -i 's/^# *\(en_US.UTF-8\)/\1/' "$r/etc/locale.gen"
 chroot "$r" locale-gen >/dev/null
 chroot "$r" apt-get clean
