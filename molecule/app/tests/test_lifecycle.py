@@ -6,56 +6,10 @@ the controller against this scenario's inventory (the catalogue is in molecule.y
 operator runs it; requests go through Traefik on app1 (HTTPS, this run's CA), bounded in count and time.
 """
 
-import json
-import os
-import re
-import shlex
-import subprocess
-
 import pytest
-
-REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")))
-INVENTORY = os.path.dirname(os.environ.get("MOLECULE_INVENTORY_FILE", ""))
-CA = "/usr/local/share/app-test-ca.crt"
-DOMAINS = {"acme": "acme.example.test", "beta": "beta.example.test"}
-BACKUP_DIR = "/var/backups/odoo-ops/deleted"
-RECAP = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
+from tenant_ops import BACKUP_DIR, DOMAINS, INVENTORY, assert_healthy, container_status, playbook, psql, through_traefik, write_row
 
 pytestmark = pytest.mark.skipif(not INVENTORY, reason="needs molecule's inventory (MOLECULE_INVENTORY_FILE)")
-
-
-def playbook(name, *args):
-    """Run playbooks/<name> with the scenario's inventory: (rc, total changed, output)."""
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default")
-    cmd = ["ansible-playbook", "-i", INVENTORY, os.path.join("playbooks", name), *args]
-    run = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
-    output = run.stdout + run.stderr
-    recap = RECAP.findall(output)
-    assert recap, f"no PLAY RECAP in the output of {' '.join(cmd)}:\n{output[-4000:]}"
-    return run.returncode, sum(int(changed) for changed, _u, _f in recap), output
-
-
-def through_traefik(host, name, path="/web/health?db_server_status=1"):
-    """(status, headers as a lowercase dict, body) of a request to tenant `name` through Traefik on app1."""
-    domain = DOMAINS[name]
-    cmd = host.run(f"curl -sS --max-time 10 --cacert {CA} --resolve {domain}:443:127.0.0.1 -D /tmp/lc-headers -o /tmp/lc-body "
-                   f"-w '%{{http_code}}' {shlex.quote('https://' + domain + path)} && echo && cat /tmp/lc-headers && echo '--body--' "
-                   "&& cat /tmp/lc-body")
-    assert cmd.rc == 0, cmd.stderr
-    status, rest = cmd.stdout.split("\n", 1)
-    head, body = rest.split("--body--\n", 1)
-    headers = {}
-    for line in head.splitlines()[1:]:
-        if ":" in line:
-            key, value = line.split(":", 1)
-            headers[key.strip().lower()] = value.strip()
-    return int(status), headers, body
-
-
-def assert_healthy(host, name):
-    status, _headers, body = through_traefik(host, name)
-    assert status == 200, body
-    assert json.loads(body) == {"status": "pass", "db_server_status": True}
 
 
 def assert_maintenance_page(host, name):
@@ -68,26 +22,10 @@ def assert_maintenance_page(host, name):
         assert "<html" in body.lower() and "unavailable" in body.lower()
 
 
-def container_status(host, name):
-    return {service: host.run(f"docker inspect -f '{{{{.State.Status}}}}' {name}-{service}-1").stdout.strip() for service in ("web", "cron")}
-
-
-def psql(host, sql, db="postgres"):
-    cmd = host.run(f"runuser -u postgres -- psql -XAtq -d {shlex.quote(db)} -c {shlex.quote(sql)}")
-    assert cmd.rc == 0, cmd.stderr
-    return cmd.stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def acme_row(host):
     """A row written through acme before the lifecycle starts: (id, filestore path)."""
-    cmd = host.run("python3 -c " + shlex.quote(
-        "import http.client, json; c = http.client.HTTPConnection('127.0.0.1', 18010, timeout=10); "
-        "c.request('POST', '/standin/write', body=json.dumps({'tag': 'lifecycle'}), "
-        "headers={'Host': 'acme.example.test', 'Content-Type': 'application/json'}); print(c.getresponse().read().decode())"))
-    assert cmd.rc == 0, cmd.stderr
-    written = json.loads(cmd.stdout)
-    return int(written["id"]), f"/srv/odoo/acme/data/filestore/acme/{written['store_fname']}"
+    return write_row(host, "lifecycle")
 
 
 def assert_acme_data_intact(host, acme_row):
