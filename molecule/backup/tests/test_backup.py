@@ -156,6 +156,53 @@ def test_scheduled_service_backs_up_on_the_leader():
     assert len(backups) == before + 1 and backups[-1]["type"] == "incr"
 
 
+def test_check_mode_reports_without_changing(tmp_path):
+    leader, _replica = roles()
+    conf_before = leader.file(CONF).sha256sum
+    play = [
+        {
+            "name": "pgBackRest in check mode",
+            "hosts": "postgres",
+            "tasks": [
+                {
+                    "name": "Load the sandbox secrets",
+                    "ansible.builtin.include_vars": {"file": os.path.join(REPO, "inventories/sandbox/group_vars/all/vault.yml")},
+                },
+                {"name": "Apply the role", "ansible.builtin.include_role": {"name": "pgbackrest"}},
+            ],
+        }
+    ]
+    path = tmp_path / "check.yml"
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    rc, changed, output = playbook(str(path), "--check")
+    assert rc == 0 and changed == 0, output[-4000:]
+    rc, changed, output = playbook(str(path), "--check", "-e", "pgbackrest_process_max=3")
+    assert rc == 0 and changed == 2, output[-4000:]  # the configuration on each member would change...
+    assert leader.file(CONF).sha256sum == conf_before  # ...but does not
+
+
+def test_replica_rebuilt_from_the_repository_joins_the_cluster():
+    leader, replica = roles()
+    address = MEMBERS[replica.backend.host]
+    since = run_ok(replica, "date +%s").strip()
+    # An empty data directory: Patroni builds the member again with create_replica_methods (pgbackrest first).
+    run_ok(replica, "systemctl stop patroni && find /var/lib/postgresql/15/odoo-bk -mindepth 1 -delete && systemctl start patroni")
+    marker = f"rebuilt-{since}"
+    psql(leader, f"INSERT INTO bk_probe VALUES (now()); CREATE TABLE IF NOT EXISTS bk_marker(m text); INSERT INTO bk_marker VALUES ('{marker}')")
+    deadline = time.monotonic() + 180
+    seen = ""
+    while time.monotonic() < deadline:
+        code = replica.run(f"curl -s -o /dev/null -w '%{{http_code}}' --max-time 5 http://{address}:8008/replica").stdout
+        if code == "200":
+            seen = replica.run(f"runuser -u postgres -- psql -XAtq -c \"SELECT m FROM bk_marker WHERE m = '{marker}'\"").stdout.strip()
+            if seen == marker:
+                break
+        time.sleep(3)
+    assert seen == marker, f"the rebuilt replica did not catch up: {replica.run('journalctl -u patroni -n 30 --no-pager').stdout}"
+    journal = run_ok(replica, f"journalctl -u patroni --since @{since} --no-pager")
+    assert "replica has been created using pgbackrest" in journal, journal[-3000:]
+
+
 BAD_INPUT = {
     "s3_without_credentials": ({"pgbackrest_s3_key": "", "pgbackrest_s3_key_secret": ""}, ["pgbackrest_s3_key", "EMPTY"]),
     "retention_zero": ({"pgbackrest_retention_full": 0}, ["pgbackrest_retention_full"]),
