@@ -156,12 +156,11 @@ def test_scheduled_service_backs_up_on_the_leader():
     assert len(backups) == before + 1 and backups[-1]["type"] == "incr"
 
 
-def test_check_mode_reports_without_changing(tmp_path):
-    leader, _replica = roles()
-    conf_before = leader.file(CONF).sha256sum
+def apply_role(tmp_path, *args):
+    """The pgbackrest role alone on the members (as site.yml applies it), with ansible-playbook ARGS."""
     play = [
         {
-            "name": "pgBackRest in check mode",
+            "name": "pgBackRest",
             "hosts": "postgres",
             "tasks": [
                 {
@@ -172,13 +171,33 @@ def test_check_mode_reports_without_changing(tmp_path):
             ],
         }
     ]
-    path = tmp_path / "check.yml"
+    path = tmp_path / "pgbackrest.yml"
     path.write_text(yaml.safe_dump(play, sort_keys=False))
-    rc, changed, output = playbook(str(path), "--check")
+    return playbook(str(path), *args)
+
+
+def test_check_mode_reports_without_changing(tmp_path):
+    leader, _replica = roles()
+    conf_before = leader.file(CONF).sha256sum
+    rc, changed, output = apply_role(tmp_path, "--check")
     assert rc == 0 and changed == 0, output[-4000:]
-    rc, changed, output = playbook(str(path), "--check", "-e", "pgbackrest_process_max=3")
+    rc, changed, output = apply_role(tmp_path, "--check", "-e", "pgbackrest_process_max=3")
     assert rc == 0 and changed == 2, output[-4000:]  # the configuration on each member would change...
     assert leader.file(CONF).sha256sum == conf_before  # ...but does not
+
+
+def test_tier_change_removes_the_unscheduled_timer(tmp_path):
+    rc, _changed, output = apply_role(tmp_path, "-e", "pgbackrest_service_tier=essential")
+    assert rc == 0, output[-4000:]
+    for name in MEMBERS:
+        host = member(name)
+        assert not host.file("/etc/systemd/system/pgbackrest-diff.timer").exists
+        assert not host.service("pgbackrest-diff.timer").is_running
+        assert "OnCalendar=*-*-* 01:00:00" in host.file("/etc/systemd/system/pgbackrest-incr.timer").content_string
+        assert "repo1-retention-full=2" in host.file(CONF).content_string
+    rc, _changed, output = apply_role(tmp_path)  # back to the scenario's tier (business)
+    assert rc == 0, output[-4000:]
+    assert all(member(name).service("pgbackrest-diff.timer").is_running for name in MEMBERS)
 
 
 def test_replica_rebuilt_from_the_repository_joins_the_cluster():
