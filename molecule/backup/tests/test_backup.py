@@ -21,6 +21,7 @@ STANZA = "odoo-bk"
 MEMBERS = {"bk-db1": "172.28.16.11", "bk-db2": "172.28.16.12"}
 CONF = "/etc/pgbackrest/pgbackrest.conf"
 STATUS_DIR = "/var/lib/odoo-ops/pgbackrest"
+TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
 RECAP = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 
 # Each test runs once (on bk-db1); the tests pick the member they need.
@@ -143,6 +144,8 @@ def test_scheduled_service_skips_on_the_replica_and_records_it():
     run_ok(replica, "systemctl start pgbackrest-incr.service")
     last = json.loads(replica.file(f"{STATUS_DIR}/incr.json").content_string)
     assert last["result"] == "skipped" and "not the leader" in last["detail"], last
+    metrics = replica.file(f"{TEXTFILE_DIR}/pgbackrest_backup_incr.prom").content_string
+    assert f'pgbackrest_backup_last_run_leader{{stanza="{STANZA}",type="incr"}} 0' in metrics, metrics
     assert len(info(leader)["backup"]) == before
 
 
@@ -152,6 +155,8 @@ def test_scheduled_service_backs_up_on_the_leader():
     run_ok(leader, "systemctl start pgbackrest-incr.service", timeout=300)
     last = json.loads(leader.file(f"{STATUS_DIR}/incr.json").content_string)
     assert last["result"] == "ok", last
+    metrics = leader.file(f"{TEXTFILE_DIR}/pgbackrest_backup_incr.prom").content_string
+    assert f'pgbackrest_backup_last_run_success{{stanza="{STANZA}",type="incr"}} 1' in metrics, metrics
     backups = info(leader)["backup"]
     assert len(backups) == before + 1 and backups[-1]["type"] == "incr"
 
