@@ -12,10 +12,12 @@ The plumbing (docker exec, bounded waits, the write loop, ansible-playbook) is t
 """
 
 import json
+import os
 import subprocess
 import time
 from unittest import mock
 
+import pytest
 import test_ha
 from test_ha import (
     APP_HOST,
@@ -32,6 +34,12 @@ from test_ha import (
     wait_for,
     wait_settled,
 )
+
+# Not in `make test` yet: the round trip adds about 25 minutes to the ha scenario on a 2-core machine,
+# more than CI's 90 minutes leave. Run it on a live ha estate with
+#   ODOO_OPS_HA_MEMBERSHIP=1 molecule verify -s ha
+pytestmark = pytest.mark.skipif(os.environ.get("ODOO_OPS_HA_MEMBERSHIP") != "1",
+                                reason="DB node round trip (~25 min): set ODOO_OPS_HA_MEMBERSHIP=1 to run it")
 
 STATE = {}
 
