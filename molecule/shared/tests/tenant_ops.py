@@ -1,4 +1,4 @@
-"""Helpers of the app scenario's playbook tests (test_lifecycle.py, test_update.py): run a playbook as an
+"""Helpers of the shared scenario's tests (test_2_isolation.py ... test_6_lifecycle.py): run a playbook as an
 operator does, reach a tenant through Traefik on app1, read PostgreSQL on app1. Bounded in time."""
 
 import json
@@ -10,7 +10,10 @@ import subprocess
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")))
 INVENTORY = os.path.dirname(os.environ.get("MOLECULE_INVENTORY_FILE", ""))
 CA = "/usr/local/share/app-test-ca.crt"
-DOMAINS = {"acme": "acme.example.test", "beta": "beta.example.test"}
+DOMAINS = {"acme": "acme.example.test", "beta": "beta.example.test", "acme_stage": "acme-stage.example.test"}
+# Loopback web ports (odoo_port_base 18000 + 10 * slot) and test-only DB passwords (molecule.yml).
+PORTS = {"acme": 18010, "beta": 18020, "acme_stage": 18030}
+DB_PASSWORDS = {"acme": "acme-db-pw-8c1f", "beta": "beta-db-pw-51d0", "acme_stage": "stage-db-pw-7e2a"}
 BACKUP_DIR = "/var/backups/odoo-ops/deleted"
 RECAP = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 
@@ -59,10 +62,10 @@ def psql(host, sql, db="postgres"):
     return cmd.stdout.strip()
 
 
-def write_row(host, tag, tenant="acme", port=18010):
+def write_row(host, tag, tenant="acme"):
     """A row + filestore file written through the tenant's loopback port: (id, filestore path)."""
     cmd = host.run("python3 -c " + shlex.quote(
-        f"import http.client, json; c = http.client.HTTPConnection('127.0.0.1', {port}, timeout=10); "
+        f"import http.client, json; c = http.client.HTTPConnection('127.0.0.1', {PORTS[tenant]}, timeout=10); "
         f"c.request('POST', '/standin/write', body=json.dumps({{'tag': '{tag}'}}), "
         f"headers={{'Host': '{DOMAINS[tenant]}', 'Content-Type': 'application/json'}}); print(c.getresponse().read().decode())"))
     assert cmd.rc == 0, cmd.stderr

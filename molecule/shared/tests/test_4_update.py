@@ -1,5 +1,6 @@
 """Module updates with a safety net (playbooks/tenant_update.yml), run for real against tenant acme on app1
-after test_lifecycle.py (pytest runs files in name order; acme is online, beta deleted by then).
+after test_3_noisy_neighbour.py (pytest runs files in name order: create, isolation, update, staging copy,
+suspend/resume, delete).
 
 In order: a request without modules is refused before any change; an update of `sale` backs up acme and
 updates it; an update that fails (the stand-in's modules named fail_* always fail, as a broken module's

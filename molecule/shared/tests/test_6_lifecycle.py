@@ -1,8 +1,9 @@
-"""Tenant lifecycle playbooks run for real against app1, after test_app.py (pytest runs files in name order).
+"""Tenant lifecycle playbooks run for real against app1, last (pytest runs files in name order: create,
+isolation, noisy neighbour, update, staging copy, then this).
 
 The tests run IN ORDER and build on each other: suspend acme, keep it suspended through tenant.yml and
-the non-production stop/start, resume it, then delete beta. Each playbook is run by ansible-playbook on
-the controller against this scenario's inventory (the catalogue is in molecule.yml), exactly as an
+the non-production stop/start (which stops and starts acme_stage and beta too), resume it, then delete
+beta. Each playbook is run by ansible-playbook on the controller against this scenario's inventory (the catalogue is in molecule.yml), exactly as an
 operator runs it; requests go through Traefik on app1 (HTTPS, this run's CA), bounded in count and time.
 """
 
@@ -35,7 +36,7 @@ def assert_acme_data_intact(host, acme_row):
     assert host.file("/srv/odoo/acme/odoo.conf").mode == 0o640
 
 
-def test_both_tenants_answer_through_traefik(host, acme_row):
+def test_every_tenant_answers_through_traefik(host, acme_row):
     assert acme_row[0] > 0
     for name in DOMAINS:
         assert_healthy(host, name)
@@ -91,9 +92,10 @@ def test_nonprod_stop_refuses_production(host):
 def test_nonprod_stop_stops_every_tenant_and_keeps_the_suspension(host):
     rc, changed, output = playbook("nonprod_stop.yml")
     assert rc == 0 and changed > 0, output[-3000:]
-    assert_maintenance_page(host, "beta")
-    assert container_status(host, "beta") == {"web": "exited", "cron": "exited"}
-    assert host.file("/srv/odoo/beta/STOPPED").exists
+    for name in ("beta", "acme_stage"):
+        assert_maintenance_page(host, name)
+        assert container_status(host, name) == {"web": "exited", "cron": "exited"}
+        assert host.file(f"/srv/odoo/{name}/STOPPED").exists
     # acme was suspended: it stays suspended, not merely stopped.
     assert host.file("/srv/odoo/acme/SUSPENDED").exists and not host.file("/srv/odoo/acme/STOPPED").exists
     rc, changed, output = playbook("nonprod_stop.yml")
@@ -103,9 +105,10 @@ def test_nonprod_stop_stops_every_tenant_and_keeps_the_suspension(host):
 def test_nonprod_start_brings_back_only_the_stopped_tenants(host):
     rc, changed, output = playbook("nonprod_start.yml")
     assert rc == 0 and changed > 0, output[-3000:]
-    assert_healthy(host, "beta")
-    assert container_status(host, "beta") == {"web": "running", "cron": "running"}
-    assert not host.file("/srv/odoo/beta/STOPPED").exists
+    for name in ("beta", "acme_stage"):
+        assert_healthy(host, name)
+        assert container_status(host, name) == {"web": "running", "cron": "running"}
+        assert not host.file(f"/srv/odoo/{name}/STOPPED").exists
     assert_maintenance_page(host, "acme")
     assert container_status(host, "acme") == {"web": "exited", "cron": "exited"}
 
@@ -172,8 +175,9 @@ def test_delete_backs_up_then_leaves_no_trace(host):
     assert host.run("docker network ls -q --filter label=com.docker.compose.project=beta").stdout.strip() == ""
     status, _headers, _body = through_traefik(host, "beta")
     assert status == 404
-    # The other tenant is untouched.
+    # The other tenants are untouched.
     assert_healthy(host, "acme")
+    assert_healthy(host, "acme_stage")
 
 
 def test_delete_again_changes_nothing(host):
