@@ -72,19 +72,22 @@ with open(path, "w", encoding="utf-8") as out:
 PY
 }
 
-# memory: the sandbox host's cgroup usage (MiB) and the sum of its tenant containers' usage (MiB).
+# memory: the resident memory of every process of the sandbox host (its PID namespace holds the
+# tenants' containers too; shared pages are counted once per process, so an upper bound), and the
+# sum of the tenant containers' own usage (docker stats inside the host), both in MiB. The outer
+# engine's stats of the sandbox container read 0 here (systemd inside, cgroup namespace of the host).
 memory() {
   local host tenants
-  host=$(docker stats --no-stream --format '{{.MemUsage}}' sbx-node1 | awk '{print $1}')
+  host=$(docker exec sbx-node1 ps -eo rss= | awk '{s += $1} END {printf "%d", s / 1024}')
   tenants=$(docker exec sbx-node1 docker stats --no-stream --format '{{.Name}} {{.MemUsage}}' \
             | awk '$1 ~ /^t[0-9]+-/ {print $2}' | tr '\n' ' ')
   python3 - "$host" "$tenants" <<'PY'
 import re, sys
 def mib(v):
-    n, unit = re.match(r"([\d.]+)([KMG]i?B)", v).groups()
-    return float(n) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "kB": 1 / 1024, "MB": 1, "GB": 1024}[unit]
+    n, unit = re.match(r"([\d.]+)([KMG]?i?B)", v).groups()
+    return float(n) * {"B": 1 / 1048576, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "kB": 1 / 1024, "MB": 1, "GB": 1024}[unit]
 containers = [mib(v) for v in sys.argv[2].split()]
-print(f"{mib(sys.argv[1]):.0f} {sum(containers):.0f} {len(containers)}")
+print(f"{sys.argv[1]} {sum(containers):.0f} {len(containers)}")
 PY
 }
 
@@ -98,7 +101,7 @@ make_inventory
 catalogue 1
 printf 'fresh sandbox with 1 tenant (containers + site.yml): %.1f s\n' "$(t make sandbox SANDBOX_INVENTORY="$inv")"
 read -r base_host base_tenants base_n <<<"$(memory)"
-echo "  memory with 1 tenant: host ${base_host} MiB, tenant containers ${base_tenants} MiB ($base_n containers)"
+echo "  memory with 1 tenant: processes of the host ${base_host} MiB, tenant containers ${base_tenants} MiB ($base_n containers)"
 present=1
 for n in $counts; do
   if [ "$present" -lt "$n" ]; then
@@ -114,7 +117,7 @@ for n in $counts; do
   [ "$c" = 0 ] || echo "WARNING: the re-run changed $c task(s): not idempotent" >&2
   read -r host_mib tenants_mib containers <<<"$(memory)"
   awk -v n=$((n + 1)) -v h="$host_mib" -v tm="$tenants_mib" -v c="$containers" -v bh="$base_host" \
-    'BEGIN{printf "  memory with %d tenants: host %d MiB (%.0f MiB per tenant over the 1-tenant host), tenant containers %d MiB in %d (%.0f MiB per tenant)\n", n, h, (n > 1 ? (h - bh) / (n - 1) : 0), tm, c, tm / n}'
+    'BEGIN{printf "  memory with %d tenants: processes of the host %d MiB (%.0f MiB per added tenant), tenant containers %d MiB in %d (%.0f MiB per tenant)\n", n, h, (n > 1 ? (h - bh) / (n - 1) : 0), tm, c, tm / n}'
   present=$((n + 1))
 done
 make sandbox-down >/dev/null 2>&1 || true
