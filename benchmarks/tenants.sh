@@ -14,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 counts=${COUNTS:-"1 10 30"}
+# One log per step: /tmp/odoo-ops-bench-tenants*.log
 log=/tmp/odoo-ops-bench-tenants.log
 # Inside inventories/ so that the sandbox's `inventory_dir/../..` still names the repository.
 inv=inventories/.bench-tenants
@@ -106,11 +107,14 @@ present=1
 for n in $counts; do
   if [ "$present" -lt "$n" ]; then
     catalogue "$n"
+    log=/tmp/odoo-ops-bench-tenants-fill$n.log
     printf 'bring the catalogue to %d tenants (site.yml --tags odoo, not a figure): %.1f s\n' "$n" "$(t pb playbooks/site.yml --tags odoo)"
   fi
   catalogue "$((n + 1))"
+  log=/tmp/odoo-ops-bench-tenants-add$((n + 1)).log
   printf 'add tenant %d with %d present (tenant.yml): %.1f s\n' "$((n + 1))" "$n" "$(t pb playbooks/tenant.yml -e tenant="$(name $((n + 1)))")"
   echo "  recap: $(recap)"
+  log=/tmp/odoo-ops-bench-tenants-site$((n + 1)).log
   printf 'idempotent site.yml with %d tenants: %.1f s\n' "$((n + 1))" "$(t pb playbooks/site.yml)"
   echo "  recap: $(recap)"
   c=$(changed)
