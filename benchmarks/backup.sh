@@ -30,8 +30,9 @@ t molecule prepare -s backup >/dev/null
 t molecule converge -s backup >/dev/null
 
 leader=""
-for name in bk-db1 bk-db2; do
-  [ "$(docker exec "$name" curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:8008/primary || true)" = 200 ] && leader=$name
+for member in bk-db1=172.28.16.11 bk-db2=172.28.16.12; do
+  code=$(docker exec "${member%%=*}" curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://${member#*=}:8008/primary" || true)
+  [ "$code" = 200 ] && leader=${member%%=*}
 done
 [ -n "$leader" ] || { echo "no Patroni leader" >&2; exit 1; }
 pg() { docker exec "$leader" runuser -u postgres -- "$@"; }
