@@ -45,6 +45,14 @@ printf 'generate %s GB (pgbench -i -s %s): %.1f s\n' "$size_gb" "$scale" \
 db_bytes=$(sql "SELECT pg_database_size('bench')")
 echo "database bench: $(( db_bytes / 1048576 )) MB"
 
+# The load's WAL (about as much as the data) must be archived first: a backup waits at most archive-timeout (60 s) for
+# its start segment, which a backlog of asynchronous archive-push exceeds (measured). pgbackrest check waits the same.
+start=$(date +%s)
+until pg pgbackrest --stanza=$stanza check >/dev/null 2>&1; do
+  [ $(( $(date +%s) - start )) -lt 1200 ] || { echo "WAL archive still behind after 1200 s" >&2; exit 1; }
+  sleep 5
+done
+echo "WAL of the load archived after: $(( $(date +%s) - start )) s"
 printf 'full backup (wall clock): %.1f s\n' "$(t pg pgbackrest --stanza=$stanza --type=full backup)"
 pg pgbackrest --stanza=$stanza --output=json info | python3 -c '
 import json, sys
