@@ -19,14 +19,8 @@ log=/tmp/odoo-ops-bench-backup.log
 # shellcheck source=benchmarks/lib.sh
 . benchmarks/lib.sh
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
-make harness >/dev/null
-# shellcheck disable=SC1091
-source .cache/infra.env
-trap 'molecule destroy -s backup >/dev/null 2>&1 || true' EXIT
-molecule destroy -s backup >/dev/null 2>&1 || true
-t molecule create -s backup >/dev/null
-t molecule prepare -s backup >/dev/null
+machine
+fresh_scenario backup
 t molecule converge -s backup >/dev/null
 
 leader=""

@@ -10,7 +10,7 @@ log=/tmp/odoo-ops-bench-estate.log
 # shellcheck source=benchmarks/lib.sh
 . benchmarks/lib.sh
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%F)"
+machine
 make harness >/dev/null
 make sandbox-down >/dev/null 2>&1 || true
 printf 'estate fresh (sandbox containers + site.yml): %.1f s\n' "$(t make sandbox)"

@@ -10,7 +10,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 t() { local s; s=$(date +%s.%N); "$@" >/tmp/odoo-ops-bench.log 2>&1 || { tail -30 /tmp/odoo-ops-bench.log; exit 1; }; awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{print b - a}'; }
 recap() { grep -E '^[a-z0-9.-]+ +: ok=' /tmp/odoo-ops-bench.log | sed 's/  */ /g' | tr '\n' ';'; }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%F)"
+machine
 make venv >/dev/null
 printf 'harness (warm): %.1f s\n' "$(t make harness)"
 make sandbox-down >/dev/null 2>&1 || true

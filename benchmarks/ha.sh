@@ -18,14 +18,8 @@ results=/tmp/odoo-ops-bench-ha.jsonl
 # shellcheck source=benchmarks/lib.sh
 . benchmarks/lib.sh
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
-make harness >/dev/null
-# shellcheck disable=SC1091
-source .cache/infra.env
-trap 'molecule destroy -s ha >/dev/null 2>&1 || true' EXIT
-molecule destroy -s ha >/dev/null 2>&1 || true
-t molecule create -s ha >/dev/null
-t molecule prepare -s ha >/dev/null
+machine
+fresh_scenario ha
 printf 'ha converge fresh (site.yml, 4 hosts): %.1f s\n' "$(t molecule converge -s ha)"
 echo "  recap: $(recap)"
 printf 'ha converge again (idempotent site.yml): %.1f s\n' "$(t molecule converge -s ha)"

@@ -93,7 +93,7 @@ PY
 }
 
 trap 'rm -rf "$inv"' EXIT
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
+machine
 make harness >/dev/null
 # shellcheck disable=SC1091
 source .cache/infra.env
