@@ -16,6 +16,9 @@ size_gb=${SIZE_GB:-1}
 samples=${SAMPLES:-2}
 stanza=odoo-bk
 log=/tmp/odoo-ops-bench-backup.log
+# Room in SeaweedFS for the database, its WAL and the backup (the tests' 8 x 64 MB volumes are too few: 500
+# "failed to find writable volumes"); read by molecule/backup/prepare.yml.
+export ODOO_OPS_S3_VOLUME_MB=${ODOO_OPS_S3_VOLUME_MB:-512} ODOO_OPS_S3_VOLUME_MAX=${ODOO_OPS_S3_VOLUME_MAX:-16}
 # shellcheck source=benchmarks/lib.sh
 . benchmarks/lib.sh
 
