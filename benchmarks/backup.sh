@@ -55,8 +55,8 @@ pg pgbackrest --stanza=$stanza --output=json info | python3 -c '
 import json, sys
 b = json.load(sys.stdin)[0]["backup"][-1]
 secs = max(1, b["timestamp"]["stop"] - b["timestamp"]["start"])
-size = b["info"]["size"]; repo = b["info"]["repository"]["delta"]
-print(f"backup {b[\"label\"]}: cluster {size / 1048576:.0f} MB in {secs} s = {size / 1048576 / secs:.1f} MB/s; repository {repo / 1048576:.0f} MB (lz4 + aes-256-cbc)")
+size = b["info"]["size"]; repo = b["info"]["repository"]["delta"]; label = b["label"]
+print(f"backup {label}: cluster {size / 1048576:.0f} MB in {secs} s = {size / 1048576 / secs:.1f} MB/s; repository {repo / 1048576:.0f} MB (lz4 + aes-256-cbc)")
 '
 cluster_bytes=$(pg pgbackrest --stanza=$stanza --output=json info | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["backup"][-1]["info"]["size"])')
 
