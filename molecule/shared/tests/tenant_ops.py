@@ -71,3 +71,20 @@ def write_row(host, tag, tenant="acme"):
     assert cmd.rc == 0, cmd.stderr
     written = json.loads(cmd.stdout)
     return int(written["id"]), f"/srv/odoo/{tenant}/data/filestore/{tenant}/{written['store_fname']}"
+
+
+REDIS_PASSWORD = "redis-test-password-0123"  # molecule.yml (app_redis_password), test only
+
+
+def session_keys(host, name):
+    """The Redis session keys of tenant `name` (session:<name>:*) on app1's Redis."""
+    cmd = host.run(f"REDISCLI_AUTH={REDIS_PASSWORD} redis-cli --no-auth-warning --scan --pattern {shlex.quote('session:' + name + ':*')}")
+    assert cmd.rc == 0, cmd.stderr
+    return cmd.stdout.split()
+
+
+def log_in(host, name):
+    """A real login on tenant `name`'s loopback port: the stand-in stores the session in Redis."""
+    status = host.run(f"curl -sS --max-time 10 -o /dev/null -w '%{{http_code}}' -H {shlex.quote('Host: ' + DOMAINS[name])} "
+                      f"--data 'login=admin&password=admin' http://127.0.0.1:{PORTS[name]}/web/login").stdout
+    assert status == "303", status

@@ -8,7 +8,7 @@ operator runs it; requests go through Traefik on app1 (HTTPS, this run's CA), bo
 """
 
 import pytest
-from tenant_ops import BACKUP_DIR, DOMAINS, INVENTORY, assert_healthy, container_status, playbook, psql, through_traefik, write_row
+from tenant_ops import BACKUP_DIR, DOMAINS, INVENTORY, assert_healthy, container_status, log_in, playbook, psql, session_keys, through_traefik, write_row
 
 pytestmark = pytest.mark.skipif(not INVENTORY, reason="needs molecule's inventory (MOLECULE_INVENTORY_FILE)")
 
@@ -142,12 +142,29 @@ def test_delete_without_the_right_confirmation_changes_nothing(host, confirmatio
     assert_healthy(host, "beta")
 
 
+# Older final backups of beta (as if deleted and re-created before): the delete keeps the newest
+# odoo_final_backups_keep (3) of beta's, the new one included, and no other tenant's file.
+OLD_BACKUPS = ["beta-20200101T000000Z", "beta-20200102T000000Z", "beta-20200103T000000Z"]
+OTHER_BACKUP = "acme_stage-20190101T000000Z.dump"
+
+
 def test_delete_in_check_mode_changes_nothing(host):
+    # Sessions of beta and of the others (real logins: the stand-in writes them to Redis).
+    for name in ("beta", "acme", "acme_stage"):
+        log_in(host, name)
+        assert session_keys(host, name), name
+    host.run(f"install -d -m 0700 {BACKUP_DIR}")
+    for i, stem in enumerate(OLD_BACKUPS):
+        for path in (f"{BACKUP_DIR}/{stem}.dump", f"{BACKUP_DIR}/{stem}-filestore-app1.tar.gz", f"{BACKUP_DIR}/{OTHER_BACKUP}"):
+            assert host.run(f"install -m 0600 /dev/null {path} && touch -d '2020-01-0{i + 1} 00:00 UTC' {path}").rc == 0
     rc, _changed, output = playbook("tenant_delete.yml", "-e", "tenant=beta", "-e", "confirm_delete=beta", "--check")
     assert rc == 0, output[-3000:]
+    assert "Would delete " in output and "Redis session key(s) session:beta:*" in output
+    assert session_keys(host, "beta")
     assert psql(host, "SELECT count(*) FROM pg_roles WHERE rolname = 'beta'") == "1"
     assert host.file("/srv/odoo/beta/compose.yaml").exists and host.file("/etc/traefik/dynamic/tenant-beta.yml").exists
-    assert host.run(f"ls {BACKUP_DIR}/beta-* 2>/dev/null").stdout.strip() == ""
+    assert host.run(f"ls {BACKUP_DIR}/beta-2026* 2>/dev/null").stdout.strip() == ""
+    assert len(host.run(f"ls {BACKUP_DIR}/beta-*").stdout.split()) == 6
     assert_healthy(host, "beta")
 
 
@@ -157,15 +174,21 @@ def test_delete_backs_up_then_leaves_no_trace(host):
     # The final backup: a valid pg_dump archive of beta's database and the filestore tar, root-only.
     backup_dir = host.file(BACKUP_DIR)
     assert backup_dir.is_directory and backup_dir.user == "root" and backup_dir.mode == 0o700
-    dumps = host.run(f"ls {BACKUP_DIR}/beta-*.dump").stdout.split()
-    tars = host.run(f"ls {BACKUP_DIR}/beta-*-filestore-app1.tar.gz").stdout.split()
+    dumps = [p for p in host.run(f"ls {BACKUP_DIR}/beta-*.dump").stdout.split() if "beta-2020" not in p]
+    tars = [p for p in host.run(f"ls {BACKUP_DIR}/beta-*-filestore-app1.tar.gz").stdout.split() if "beta-2020" not in p]
     assert len(dumps) == 1 and len(tars) == 1, (dumps, tars)
+    # Rotation: the newest 3 of beta's kept (the new one and the two newest old ones), acme_stage's file untouched.
+    kept = sorted(host.run(f"ls {BACKUP_DIR}").stdout.split())
+    assert kept == sorted([OTHER_BACKUP] + [f"{stem}{suffix}" for stem in OLD_BACKUPS[1:] for suffix in (".dump", "-filestore-app1.tar.gz")]
+                          + [p.rsplit("/", 1)[1] for p in dumps + tars]), kept
     for path in dumps + tars:
         assert host.file(path).user == "root" and host.file(path).mode == 0o600
     listing = host.run(f"pg_restore --list {dumps[0]}")
     assert listing.rc == 0 and "standin_record" in listing.stdout and "dbname: beta" in listing.stdout
     assert host.run(f"tar -tzf {tars[0]}").stdout.startswith("data/")
-    # Nothing of beta is left.
+    # Nothing of beta is left, not even a session; the others' sessions stay.
+    assert session_keys(host, "beta") == []
+    assert session_keys(host, "acme") and session_keys(host, "acme_stage")
     assert psql(host, "SELECT count(*) FROM pg_database WHERE datname = 'beta'") == "0"
     assert psql(host, "SELECT count(*) FROM pg_roles WHERE rolname = 'beta'") == "0"
     assert not host.file("/srv/odoo/beta").exists
@@ -183,4 +206,4 @@ def test_delete_backs_up_then_leaves_no_trace(host):
 def test_delete_again_changes_nothing(host):
     rc, changed, output = playbook("tenant_delete.yml", "-e", "tenant=beta", "-e", "confirm_delete=beta")
     assert rc == 0 and changed == 0, output[-3000:]
-    assert len(host.run(f"ls {BACKUP_DIR}/beta-*.dump").stdout.split()) == 1
+    assert len(host.run(f"ls {BACKUP_DIR}/beta-*.dump").stdout.split()) == 3

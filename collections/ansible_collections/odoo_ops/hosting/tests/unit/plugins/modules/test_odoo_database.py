@@ -8,21 +8,15 @@ Tests that need what is missing are skipped."""
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
 
 import pytest
 
 from ansible_collections.odoo_ops.hosting.plugins.modules import odoo_database
+from ansible_collections.odoo_ops.hosting.tests.unit.plugins.modules import pg_fixture
 from ansible_collections.odoo_ops.hosting.tests.unit.plugins.modules.utils import run_module
 
-PG_BIN = sorted(glob.glob('/usr/lib/postgresql/*/bin'))
 PASSWORD = 'tenant-pw-1'
 SCHEMA = """
 CREATE TABLE ir_module_module (id serial PRIMARY KEY, name varchar NOT NULL UNIQUE, state varchar NOT NULL DEFAULT 'uninstalled');
@@ -30,47 +24,7 @@ CREATE TABLE ir_config_parameter (id serial PRIMARY KEY, key varchar NOT NULL UN
 """
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _docker0_ip():
-    out = subprocess.run(['ip', '-4', '-o', 'addr', 'show', 'docker0'], capture_output=True, text=True, check=False).stdout.split()
-    return out[3].split('/')[0] if len(out) > 3 else None
-
-
-class PgServer:
-    def __init__(self):
-        self.bin = PG_BIN[-1]
-        self.dir = tempfile.mkdtemp(prefix='odoo-ops-unit-pg-')
-        self.port = _free_port()
-        self.gateway = _docker0_ip()
-        user = pwd.getpwnam('postgres')
-        os.chown(self.dir, user.pw_uid, user.pw_gid)
-        self.run_as = ['runuser', '-u', 'postgres', '--'] if os.geteuid() == 0 else []
-        subprocess.run(self.run_as + [self.bin + '/initdb', '-D', self.dir + '/data', '-U', 'postgres', '--auth-local=trust',
-                                      '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'], check=True, capture_output=True)
-        with open(self.dir + '/data/pg_hba.conf', 'a') as fh:
-            fh.write('host all all 0.0.0.0/0 scram-sha-256\n')
-        listen = '127.0.0.1' + (',' + self.gateway if self.gateway else '')
-        self.proc = subprocess.Popen(self.run_as + [self.bin + '/postgres', '-D', self.dir + '/data', '-k', self.dir, '-p', str(self.port),
-                                                    '-c', 'listen_addresses=' + listen, '-c', 'fsync=off'],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _attempt in range(100):
-            ready = subprocess.run(self.run_as + [self.bin + '/pg_isready', '-h', self.dir, '-p', str(self.port)], capture_output=True, check=False)
-            if ready.returncode == 0:
-                break
-            time.sleep(0.1)
-        else:
-            self.stop()
-            raise RuntimeError('postgres did not start')
-
-    def psql(self, sql, db='postgres'):
-        return subprocess.run(self.run_as + ['psql', '-h', self.dir, '-p', str(self.port), '-U', 'postgres', '-d', db, '-XAtq',
-                                             '-v', 'ON_ERROR_STOP=1', '-c', sql], check=True, capture_output=True, text=True).stdout
-
+class PgServer(pg_fixture.PgServer):
     def tenant(self, name, schema=True, modules=(), neutralized=False):
         self.psql("CREATE ROLE %s LOGIN PASSWORD '%s'" % (name, PASSWORD))
         self.psql('CREATE DATABASE %s OWNER %s' % (name, name))
@@ -81,19 +35,11 @@ class PgServer:
             if neutralized:
                 self.psql("INSERT INTO ir_config_parameter (key, value) VALUES ('database.is_neutralized', 'True')", db=name)
 
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
 
 @pytest.fixture(scope='module')
 def pg():
-    if not PG_BIN or not shutil.which('psql') or not shutil.which('runuser'):
-        pytest.skip('PostgreSQL server binaries not installed')
+    if pg_fixture.MISSING:
+        pytest.skip(pg_fixture.MISSING)
     try:
         import psycopg  # noqa: F401
     except ImportError:
