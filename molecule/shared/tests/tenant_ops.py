@@ -6,6 +6,7 @@ import os
 import re
 import shlex
 import subprocess
+import time
 
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")))
 INVENTORY = os.path.dirname(os.environ.get("MOLECULE_INVENTORY_FILE", ""))
@@ -46,8 +47,14 @@ def through_traefik(host, name, path="/web/health?db_server_status=1"):
     return int(status), headers, body
 
 
-def assert_healthy(host, name):
+def assert_healthy(host, name, wait=30):
+    """Healthy through Traefik. A tenant just (re)started is "no available server" (503) until Traefik's own health
+    check of its backend passes again (every traefik_health_check_interval, 10 s): wait for that, bounded."""
+    deadline = time.monotonic() + wait
     status, _headers, body = through_traefik(host, name)
+    while status == 503 and "no available server" in body and time.monotonic() < deadline:
+        time.sleep(2)
+        status, _headers, body = through_traefik(host, name)
     assert status == 200, body
     assert json.loads(body) == {"status": "pass", "db_server_status": True}
 
