@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -22,6 +23,8 @@ BASE1_IP = "172.28.11.11"
 BASE2_IP = "172.28.11.12"
 ADMIN = "opsadmin"
 EPHEMERAL = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
+SCENARIO = Path(__file__).resolve().parent.parent
+PROJECT = SCENARIO.parent.parent
 ADMIN_KEY = EPHEMERAL / "admin_ed25519"
 
 # Every probe is bounded: a dropped packet is reported as "timeout" after this many seconds.
@@ -42,6 +45,28 @@ def probe(port):
 with ThreadPoolExecutor(8) as pool:
     print(json.dumps(dict(pool.map(probe, sys.argv[2:]))))
 """.replace("{timeout}", str(CONNECT_TIMEOUT))
+
+
+def run_playbook(playbook: str, *args: str) -> tuple[int, str, dict[str, dict[str, int]]]:
+    """Runs a playbook of the scenario against its inventory, as molecule does; returns the exit
+    code, the output (without colours) and the recap as {host: {ok, changed, failed, ...}}."""
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_CONFIG=str(EPHEMERAL / "ansible.cfg"),
+        ANSIBLE_ROLES_PATH=str(PROJECT / "roles"),
+        ANSIBLE_COLLECTIONS_PATH=str(PROJECT / "collections"),
+        ANSIBLE_PIPELINING="true",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+    )
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)  # no per-task timing noise in the output
+    result = subprocess.run(
+        ["ansible-playbook", "-i", str(EPHEMERAL / "inventory"), *args, str(SCENARIO / playbook)],
+        capture_output=True, text=True, timeout=900, env=env, check=False,
+    )  # fmt: skip
+    out = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+    recap = {host: {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counts)} for host, counts in re.findall(r"^(\S+)\s+: (ok=.*)$", out, re.M)}
+    return result.returncode, out, recap
 
 
 @pytest.fixture(scope="session")
