@@ -264,6 +264,26 @@ def into_state(host):
     return rows_by_tag_prefix(host, "", db=INTO), filestore_files(host, INTO_FILESTORE), pre_restore_files(host, INTO)
 
 
+def test_restore_refused_when_the_dump_would_be_read_elsewhere_than_on_the_leader(host, into_point):
+    """The dump is made on the Patroni leader (node1) and read on the odoo role's database admin host: another one is refused."""
+    before = into_state(host)
+    rc, changed, output = playbook(
+        "playbooks/restore_tenant.yml",
+        "-e",
+        f"tenant={TENANT}",
+        "-e",
+        f"into={INTO}",
+        "-e",
+        f"target='{into_point['target']}'",
+        "-e",
+        "odoo_db_admin_host=elsewhere",
+    )
+    assert rc != 0, output[-3000:]
+    assert changed == 0, output[-3000:]
+    assert "pgbackrest_tenant_dump_reader (the odoo role's odoo_db_admin_host) is 'elsewhere'" in output, output[-3000:]
+    assert into_state(host) == before
+
+
 def test_restore_into_in_check_mode_changes_nothing_and_says_what_it_would_do(host, into_point):
     before = into_state(host)
     acme_rows = rows_by_tag_prefix(host, "")
