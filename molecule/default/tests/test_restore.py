@@ -14,7 +14,8 @@ import time
 import uuid
 
 import pytest
-from test_estate import TENANT, ingress, psql_superuser, run_ok
+import yaml
+from test_estate import DOMAIN, TENANT, _context, _IngressConnection, ingress, psql_superuser, run_ok
 
 REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")))
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
@@ -22,6 +23,11 @@ STANZA = "odoo-sandbox"
 RESTIC = "/usr/local/lib/odoo-ops/restic-run restic"
 STATUS_DIR = "/var/lib/odoo-ops/restic"
 FILESTORE = f"/srv/odoo/{TENANT}/data/filestore/{TENANT}"
+# The scenario's second tenant (host_vars/node1.yml), restored into from acme's backups.
+INTO = "beta"
+INTO_DOMAIN = "beta.sandbox.test"
+INTO_FILESTORE = f"/srv/odoo/{INTO}/data/filestore/{INTO}"
+PRE_RESTORE = "/var/backups/odoo-ops/pre-restore"
 RECAP = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 
 
@@ -43,10 +49,19 @@ def playbook(path, *args):
     return run.returncode, sum(int(c) for c, _u, _f in recap), output
 
 
-def write(tag):
+def ingress_to(domain, method, path, body=None):
+    """One request through Traefik to the tenant of domain."""
+    conn = _IngressConnection(domain, 443, timeout=10, context=_context())
+    try:
+        return ingress(method, path, body=body, conn=conn)
+    finally:
+        conn.close()
+
+
+def write(tag, domain=DOMAIN):
     """One row + one attachment through Traefik (retried on the rate limit); returns the stand-in's answer."""
     for _ in range(20):
-        status, _headers, body = ingress("POST", "/standin/write", body=json.dumps({"tag": tag}))
+        status, _headers, body = ingress_to(domain, "POST", "/standin/write", body=json.dumps({"tag": tag}))
         if status != 429:
             break
         time.sleep(0.5)
@@ -153,12 +168,12 @@ def test_paired_snapshot_restores_the_files_with_their_checksums(host, paired):
     assert psql_superuser(host, f"SELECT count(*) FROM standin_record WHERE tag = '{paired['tag']}'", db=TENANT) == "2"
 
 
-def rows_by_tag_prefix(host, prefix):
-    return psql_superuser(host, f"SELECT string_agg(tag, ',' ORDER BY id) FROM standin_record WHERE tag LIKE '{prefix}%'", db=TENANT)
+def rows_by_tag_prefix(host, prefix, db=TENANT):
+    return psql_superuser(host, f"SELECT string_agg(tag, ',' ORDER BY id) FROM standin_record WHERE tag LIKE '{prefix}%'", db=db)
 
 
-def filestore_files(host):
-    listing = run_ok(host, f"cd {FILESTORE} && find . -type f | sort")
+def filestore_files(host, path=FILESTORE):
+    listing = run_ok(host, f"cd {path} && find . -type f | sort")
     return set(listing.splitlines())
 
 
@@ -213,6 +228,109 @@ def test_restore_in_place_to_t_gives_exactly_the_rows_and_files_before_t(host, p
     status, _headers, body = ingress("GET", "/standin/rows")
     assert status == 200 and json.loads(body)["missing_count"] == 0, body
     write(f"{point_in_time['prefix']}after-restore")
+
+
+def test_scenario_acme_is_the_sandbox_tenant_but_shared():
+    """host_vars/node1.yml repeats the sandbox's acme (shared, placement app, so that beta may share node1)."""
+    with open(os.path.join(REPO, "inventories/sandbox/group_vars/all/main.yml"), encoding="utf-8") as fh:
+        sandbox = yaml.safe_load(fh)["odoo_tenants"]
+    with open(os.path.join(REPO, "molecule/default/host_vars/node1.yml"), encoding="utf-8") as fh:
+        scenario = yaml.safe_load(fh)["odoo_tenants"]
+    assert [t["name"] for t in scenario] == [TENANT, INTO]
+    assert {**scenario[0], "tenancy": "dedicated", "placement": "dedicated"} == sandbox[0]
+
+
+def pre_restore_files(host, name):
+    return set(run_ok(host, f"ls {PRE_RESTORE} | grep '^{name}-' || true").splitlines())
+
+
+@pytest.fixture(scope="module")
+def into_point(host, paired):
+    """beta's own row; in acme rows+files before T2, a restic snapshot, T2, rows+files after; acme's whole state at T2."""
+    own = write(f"into-own-{uuid.uuid4().hex[:6]}", domain=INTO_DOMAIN)
+    prefix = f"into-{uuid.uuid4().hex[:6]}-"
+    before = [write(f"{prefix}before-t-{n}") for n in range(2)]
+    run_ok(host, "systemctl start restic-backup.service")
+    time.sleep(1.5)
+    target = run_ok(host, "date -u '+%Y-%m-%d %H:%M:%S+00'")
+    rows = rows_by_tag_prefix(host, "")
+    files = filestore_files(host)
+    time.sleep(1.5)
+    after = [write(f"{prefix}after-t-{n}") for n in range(2)]
+    return {"own": own, "prefix": prefix, "target": target, "rows": rows, "files": files, "before": before, "after": after}
+
+
+def into_state(host):
+    return rows_by_tag_prefix(host, "", db=INTO), filestore_files(host, INTO_FILESTORE), pre_restore_files(host, INTO)
+
+
+def test_restore_refused_when_the_dump_would_be_read_elsewhere_than_on_the_leader(host, into_point):
+    """The dump is made on the Patroni leader (node1) and read on the odoo role's database admin host: another one is refused."""
+    before = into_state(host)
+    rc, changed, output = playbook(
+        "playbooks/restore_tenant.yml",
+        "-e",
+        f"tenant={TENANT}",
+        "-e",
+        f"into={INTO}",
+        "-e",
+        f"target='{into_point['target']}'",
+        "-e",
+        "odoo_db_admin_host=elsewhere",
+    )
+    assert rc != 0, output[-3000:]
+    assert changed == 0, output[-3000:]
+    assert "pgbackrest_tenant_dump_reader (the odoo role's odoo_db_admin_host) is 'elsewhere'" in output, output[-3000:]
+    assert into_state(host) == before
+
+
+def test_restore_into_in_check_mode_changes_nothing_and_says_what_it_would_do(host, into_point):
+    before = into_state(host)
+    acme_rows = rows_by_tag_prefix(host, "")
+    rc, changed, output = playbook(
+        "playbooks/restore_tenant.yml", "--check", "-e", f"tenant={TENANT}", "-e", f"into={INTO}", "-e", f"target='{into_point['target']}'"
+    )
+    assert rc == 0, output[-5000:]
+    assert changed == 0, output[-5000:]
+    assert f"Would restore tenant {INTO} on node1 from tenant {TENANT}'s backups at {into_point['target']}" in output, output[-5000:]
+    assert into_state(host) == before
+    assert rows_by_tag_prefix(host, "") == acme_rows
+    assert run_ok(host, "ls /var/lib/odoo-ops/tenant-restore 2>/dev/null | grep -c dump || true") == "0"
+
+
+def test_restore_into_another_tenant_gives_it_exactly_the_source_at_t(host, into_point):
+    acme_rows = rows_by_tag_prefix(host, "")
+    acme_files = filestore_files(host)
+    saved = pre_restore_files(host, INTO)
+    started = time.monotonic()
+    rc, _changed, output = playbook(
+        "playbooks/restore_tenant.yml", "-e", f"tenant={TENANT}", "-e", f"into={INTO}", "-e", f"target='{into_point['target']}'"
+    )
+    assert rc == 0, output[-5000:]
+    print(f"restore_tenant.yml into another tenant, start to healthy tenant: {time.monotonic() - started:.1f} s")
+    # beta holds exactly acme's rows and files at T2, none of its own nor acme's later ones.
+    assert rows_by_tag_prefix(host, "", db=INTO) == into_point["rows"]
+    assert filestore_files(host, INTO_FILESTORE) == into_point["files"]
+    for written in into_point["after"] + [into_point["own"]]:
+        assert not host.file(f"{INTO_FILESTORE}/{written['store_fname']}").exists
+    # acme itself is untouched (its rows and files after T2 are still there).
+    assert rows_by_tag_prefix(host, "") == acme_rows and into_point["prefix"] + "after-t-1" in acme_rows
+    assert filestore_files(host) == acme_files
+    # beta's state before the restore was saved first: a dump holding its own row and an archive of its data.
+    new = pre_restore_files(host, INTO) - saved
+    dumps = [f for f in new if f.endswith(".dump")]
+    assert len(dumps) == 1 and any(f.endswith("-filestore-node1.tar.gz") for f in new), new
+    own_tag = into_point["own"]["tag"]
+    data = run_ok(host, f"pg_restore --data-only --table=standin_record --file=- {PRE_RESTORE}/{dumps[0]}")
+    assert own_tag in data, own_tag
+    # beta serves them through Traefik, every attachment's file present, and writes again.
+    status, _headers, body = ingress_to(INTO_DOMAIN, "GET", "/standin/rows")
+    answer = json.loads(body)
+    assert status == 200 and answer["db"] == INTO and answer["missing_count"] == 0, body
+    assert answer["count"] == len(into_point["rows"].split(",")), body
+    write(f"{into_point['prefix']}into-after-restore", domain=INTO_DOMAIN)
+    rc, _changed, output = playbook("playbooks/check_tenants.yml")
+    assert rc == 0, output[-4000:]
 
 
 def test_drill_checks_the_paired_restic_snapshots(host, paired):
