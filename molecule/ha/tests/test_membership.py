@@ -84,6 +84,20 @@ def unchanged(out):
     return changed and set(changed.values()) == {0}
 
 
+def add_back(node):
+    """add_db_node.yml for `node`: 3 streaming members, 3 healthy etcd members, the Sentinels see 2 replicas and
+    3 other Sentinels, HAProxy has every member (also used by test_membership_lost.py)."""
+    rc, out = run_long("add_db_node.yml", "-e", f"node={node}")
+    assert rc == 0, out
+    wait_for(lambda: replicas_streaming(set(DBS) - {leader() or ""}), 180, 2, f"{node} streaming again")
+    lead = leader()
+    assert etcd_members(lead) == sorted(DBS)
+    assert etcd_healthy(lead) == 3
+    wait_for(lambda: sentinel_view() == (2, 3), 60, 2, "the sentinels seeing 2 replicas and 3 other sentinels")
+    assert set(DBS) <= haproxy_servers()
+    wait_settled()
+
+
 def test_removing_the_leader_is_refused_and_changes_nothing():
     members = wait_settled()
     lead = leader()
@@ -131,16 +145,7 @@ def test_removing_it_again_changes_nothing():
 
 
 def test_adding_it_back_gives_three_streaming_members():
-    node = STATE["node"]
-    rc, out = run_long("add_db_node.yml", "-e", f"node={node}")
-    assert rc == 0, out
-    wait_for(lambda: replicas_streaming(set(DBS) - {leader() or ""}), 180, 2, f"{node} streaming again")
-    lead = leader()
-    assert etcd_members(lead) == sorted(DBS)
-    assert etcd_healthy(lead) == 3
-    wait_for(lambda: sentinel_view() == (2, 3), 60, 2, "the sentinels seeing 2 replicas and 3 other sentinels")
-    assert set(DBS) <= haproxy_servers()
-    wait_settled()
+    add_back(STATE["node"])
 
 
 def test_adding_it_again_changes_nothing():

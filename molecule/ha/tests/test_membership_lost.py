@@ -16,7 +16,7 @@ import time
 
 import pytest
 from test_ha import DBS, WriteLoop, leader, patroni_cluster, replicas_streaming, running, sh, wait_for, wait_settled
-from test_membership import etcd_healthy, etcd_members, haproxy_servers, run_long, sentinel_view, unchanged
+from test_membership import add_back, etcd_healthy, etcd_members, haproxy_servers, run_long, sentinel_view, unchanged
 
 # Opt-in like test_membership.py (about 20 minutes on a 2-core machine): ODOO_OPS_HA_MEMBERSHIP=1.
 pytestmark = pytest.mark.skipif(os.environ.get("ODOO_OPS_HA_MEMBERSHIP") != "1",
@@ -79,13 +79,4 @@ def test_a_lost_node_that_comes_back_is_stopped_and_wiped():
 
 
 def test_the_node_is_added_back():
-    node = STATE["node"]
-    rc, out = run_long("add_db_node.yml", "-e", f"node={node}")
-    assert rc == 0, out
-    wait_for(lambda: replicas_streaming(set(DBS) - {leader() or ""}), 180, 2, f"{node} streaming again")
-    lead = leader()
-    assert etcd_members(lead) == sorted(DBS)
-    assert etcd_healthy(lead) == 3
-    wait_for(lambda: sentinel_view() == (2, 3), 60, 2, "the sentinels seeing 2 replicas and 3 other sentinels")
-    assert set(DBS) <= haproxy_servers()
-    wait_settled()
+    add_back(STATE["node"])
