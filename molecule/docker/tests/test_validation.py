@@ -4,12 +4,9 @@ One ansible-playbook run against docker1 (the molecule inventory): one block per
 with one bad value, its rescue records the failure. The run must end with changed=0.
 """
 
-import json
-import os
-import subprocess
-
 import pytest
 import yaml
+from playbook_run import run_playbook
 
 # A valid baseline for this host; every case spoils one thing.
 BASELINE = {
@@ -77,18 +74,7 @@ def negative_run(host, tmp_path_factory):
     daemon_json = host.file("/etc/docker/daemon.json").sha256sum
     path = tmp_path_factory.mktemp("negative") / "negative.yml"
     path.write_text(yaml.safe_dump(playbook(), sort_keys=False))
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORCE_COLOR="0")
-    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)  # profile_tasks would print into the JSON
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    out = json.loads(proc.stdout)
+    proc, out = run_playbook(path, timeout=300)
     report = out["plays"][0]["tasks"][-1]["hosts"]["docker1"]["negative_results"]
     return {"report": report, "stats": out["stats"]["docker1"], "daemon_json_before": daemon_json, "output": proc.stdout + proc.stderr}
 

@@ -156,3 +156,17 @@ def test_containers_are_limited_and_separated(host):
         for service in ("web", "cron"):
             net = host.run("docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' " + f"{other}-{service}-1").stdout.strip()
             assert net == f"{other}_default"
+
+
+def test_image_user_ids_kept_per_image_id(host):
+    """images.yml keeps the odoo user's IDs read from the image as ID.UID.GID; they are the data directories' owner."""
+    image = host.check_output("docker inspect --format '{{.Config.Image}}' acme-web-1")
+    image_id = host.check_output(f"docker image inspect --format '{{{{.Id}}}}' {shlex.quote(image)}").removeprefix("sha256:")
+    ids = host.check_output(f"docker run --rm --network none --entrypoint id {shlex.quote(image)} -u odoo") + "." + host.check_output(
+        f"docker run --rm --network none --entrypoint id {shlex.quote(image)} -g odoo"
+    )
+    assert host.file(f"/srv/odoo/.image-users/{image_id}.{ids}").is_file
+    assert host.check_output("ls /srv/odoo/.image-users").split() == [f"{image_id}.{ids}"]
+    for name in TENANTS:
+        data = host.file(f"/srv/odoo/{name}/data")
+        assert f"{data.uid}.{data.gid}" == ids, name

@@ -72,7 +72,7 @@ def sha1_of(path):
 
 
 def path_entry(path):
-    """{type, owner, group, mode[, sha1 | target]} of path, or {type: absent}; links are not followed."""
+    """{type, owner, group, uid, gid, mode[, sha1 | target]} of path, or {type: absent}; links are not followed."""
     try:
         st = os.lstat(path)
     except OSError:
@@ -86,7 +86,8 @@ def path_entry(path):
         kind = 'link'
     else:
         kind = 'other'
-    out = {'type': kind, 'owner': _owner(st.st_uid), 'group': _group(st.st_gid), 'mode': '%04o' % stat.S_IMODE(mode)}
+    out = {'type': kind, 'owner': _owner(st.st_uid), 'group': _group(st.st_gid), 'uid': st.st_uid, 'gid': st.st_gid,
+           'mode': '%04o' % stat.S_IMODE(mode)}
     if kind == 'file':
         out['sha1'] = sha1_of(path)
     elif kind == 'link':

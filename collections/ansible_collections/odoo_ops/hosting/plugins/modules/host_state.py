@@ -134,13 +134,14 @@ files:
   description:
     - One entry per path of O(paths) and per path a pattern of O(globs) matched.
     - C(type) is V(file), V(dir), V(link), V(other) or V(absent) (then the only key).
-    - C(owner) and C(group) are names (the numeric id when it has no name), C(mode) four octal digits.
+    - C(owner) and C(group) are names (the numeric id when it has no name), C(uid) and C(gid) the numeric ids
+      (for owners that only exist inside containers), C(mode) four octal digits.
     - C(sha1) is given for files, C(target) for links.
   returned: always
   type: dict
   sample:
-    /etc/timezone: {type: file, owner: root, group: root, mode: '0644', sha1: 3c5cb4e6c3c8b2c4f0a4e0b6f5a4dd6bb9e3b6f1}
-    /etc/localtime: {type: link, owner: root, group: root, mode: '0777', target: /usr/share/zoneinfo/Europe/Paris}
+    /etc/timezone: {type: file, owner: root, group: root, uid: 0, gid: 0, mode: '0644', sha1: 3c5cb4e6c3c8b2c4f0a4e0b6f5a4dd6bb9e3b6f1}
+    /etc/localtime: {type: link, owner: root, group: root, uid: 0, gid: 0, mode: '0777', target: /usr/share/zoneinfo/Europe/Paris}
     /etc/missing: {type: absent}
 regular:
   description: For each path of O(regular), whether it is a regular file (links followed).

@@ -63,13 +63,33 @@ def test_stat_of_file_dir_links_and_absent(tree):
     result = run({'paths': paths})
     assert result['failed'] is False and result['changed'] is False
     files = result['files']
+    ids = {'uid': os.getuid(), 'gid': os.getgid()}
     assert files[paths[0]] == {'type': 'file', 'owner': owner, 'group': group, 'mode': '0640',
-                               'sha1': hashlib.sha1(b'key = value\n').hexdigest()}
-    assert files[paths[1]] == {'type': 'dir', 'owner': owner, 'group': group, 'mode': '0750'}
+                               'sha1': hashlib.sha1(b'key = value\n').hexdigest(), **ids}
+    assert files[paths[1]] == {'type': 'dir', 'owner': owner, 'group': group, 'mode': '0750', **ids}
     assert files[paths[2]]['type'] == 'link' and files[paths[2]]['target'] == str(tree / 'data.conf')
     assert 'sha1' not in files[paths[2]]
     assert files[paths[3]]['type'] == 'link' and files[paths[3]]['target'] == str(tree / 'nowhere')
     assert files[paths[4]] == {'type': 'absent'}
+
+
+def test_numeric_ids_of_an_owner_without_a_name(tmp_path):
+    if os.getuid() != 0:
+        pytest.skip('chown to an unnamed id needs root')
+    uid = next(i for i in range(64000, 65000) if not _has_uid(i))
+    path = tmp_path / 'owned'
+    path.write_text('x')
+    os.chown(path, uid, uid)
+    entry = run({'paths': [str(path)]})['files'][str(path)]
+    assert (entry['uid'], entry['gid'], entry['owner']) == (uid, uid, str(uid))
+
+
+def _has_uid(uid):
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
 
 
 def test_sha1_follows_the_content(tree):
